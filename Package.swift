@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Targets, one concern each; arrows point one way (see Docs/architecture.md):
+// SpoolbridgeCore <- CloudAPI, Outbox, Config, SystemIntegration
+// Outbox <- Ingest;  Outbox + CloudAPI <- Delivery;  all of them <- Daemon <- spoolbridge (CLI)
+// spoolbridge-backend uses SpoolbridgeCore + CCups only; EmulatorKit uses SwiftNIO only.
+let package = Package(
+    name: "spoolbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spoolbridge", targets: ["spoolbridge"]),
+        .executable(name: "spoolbridge-backend", targets: ["spoolbridge-backend"]),
+        .executable(name: "spoolbridge-emulator", targets: ["spoolbridge-emulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // The domain: pure values, no I/O, no dependencies.
+        .target(name: "SpoolbridgeCore"),
+
+        // C libraries, through system-library targets.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // Debian 12's libcups2-dev ships no cups.pc: the module map links `cups` directly.
+        .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
+
+        .target(name: "CloudAPI", dependencies: [
+            "SpoolbridgeCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Outbox", dependencies: [
+            "SpoolbridgeCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "Config", dependencies: [
+            "SpoolbridgeCore",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .target(name: "Ingest", dependencies: [
+            "SpoolbridgeCore", "Outbox",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "Delivery", dependencies: [
+            "SpoolbridgeCore", "Outbox", "CloudAPI",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "SystemIntegration", dependencies: [
+            "SpoolbridgeCore", "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Composition root: builds the services from a Config and runs them in a ServiceGroup.
+        .target(name: "Daemon", dependencies: [
+            "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Ingest", "Delivery", "SystemIntegration",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "spoolbridge", dependencies: [
+            "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Daemon", "SystemIntegration",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "spoolbridge-backend", dependencies: ["SpoolbridgeCore", "CCups"]),
+
+        // The strict cloud emulator: SwiftNIO only, nothing of the daemon, so it judges the client independently.
+        .target(name: "EmulatorKit", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "spoolbridge-emulator", dependencies: [
+            "EmulatorKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SpoolbridgeCoreTests", dependencies: ["SpoolbridgeCore"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
+        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI", "EmulatorKit"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Outbox"]),
+        .testTarget(name: "SystemIntegrationTests", dependencies: ["SystemIntegration"]),
+        // Process-level: built executables, the emulator, kill -9, a private cupsd.
+        .testTarget(name: "IntegrationTests", dependencies: ["EmulatorKit", "SpoolbridgeCore", "Outbox"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+#include <cups/cups.h>
+#include <cups/backend.h>
+#include <cups/sidechannel.h>

@@ -1,0 +1,99 @@
+import SpoolbridgeCore
+
+/// The bytes around the file in a `multipart/form-data` upload: every text part plus the file
+/// part's header (`head`), then the closing delimiter (`tail`). The file itself is streamed in
+/// between, so the body's length is known before the first byte is sent.
+///
+/// Text values travel as part bodies, never in headers, so they need no escaping; the only
+/// thing they could break is the boundary, which is random and checked against every value.
+struct MultipartForm: Sendable, Hashable {
+    struct Field: Sendable, Hashable {
+        var name: String
+        var value: String
+    }
+
+    let boundary: String
+    let head: [UInt8]
+    let tail: [UInt8]
+
+    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    /// The whole body's length for a file of `fileSize` bytes.
+    func contentLength(fileSize: Int64) -> Int64 {
+        Int64(head.count) + fileSize + Int64(tail.count)
+    }
+
+    /// With a fresh random boundary (regenerated in the practically impossible case that it occurs in a value).
+    init(fields: [Field], fileFieldName: String = "data", fileName: MultipartFileName) {
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            if let form = MultipartForm(
+                fields: fields, fileFieldName: fileFieldName, fileName: fileName,
+                boundary: Self.randomBoundary(using: &generator))
+            {
+                self = form
+                return
+            }
+        }
+    }
+
+    /// With a given boundary; nil when the boundary occurs in a value or the file name, or is not a valid boundary.
+    init?(fields: [Field], fileFieldName: String = "data", fileName: MultipartFileName, boundary: String) {
+        guard Self.isValidBoundary(boundary) else { return nil }
+        let texts = fields.map(\.value) + [fileName.asciiFallback, fileName.percentEncoded]
+        guard !texts.contains(where: { $0.contains(boundary) }) else { return nil }
+
+        var head: [UInt8] = []
+        func line(_ text: String) {
+            head.append(contentsOf: text.utf8)
+            head.append(contentsOf: [13, 10])
+        }
+        for field in fields {
+            line("--\(boundary)")
+            line("Content-Disposition: form-data; name=\"\(field.name)\"")
+            line("")
+            line(field.value)
+        }
+        line("--\(boundary)")
+        line("Content-Disposition: form-data; name=\"\(fileFieldName)\"; \(fileName.dispositionParameters)")
+        line("Content-Type: application/octet-stream")
+        line("")
+        self.boundary = boundary
+        self.head = head
+        self.tail = Array("\r\n--\(boundary)--\r\n".utf8)
+    }
+
+    /// `PUT /documents` fields in the documented order; optional ones only when set.
+    static func documentFields(for request: DocumentRequest) -> [Field] {
+        let options = request.options
+        var fields = [
+            Field(name: "username", value: request.username),
+            Field(name: "portname", value: request.portname),
+            Field(name: "title", value: request.title),
+        ]
+        if let providerID = options.providerID { fields.append(Field(name: "providerid", value: String(providerID))) }
+        if let copies = options.copies { fields.append(Field(name: "copies", value: String(copies))) }
+        if let grayscale = options.grayscale { fields.append(Field(name: "grayscale", value: grayscale ? "true" : "false")) }
+        if let duplex = options.duplex { fields.append(Field(name: "duplex", value: String(duplex.rawValue))) }
+        if let pageSize = options.pageSize { fields.append(Field(name: "outputpagesize", value: pageSize)) }
+        if let orientation = options.orientation {
+            fields.append(Field(name: "pageorientation", value: String(orientation.rawValue)))
+        }
+        return fields
+    }
+
+    /// 12 fixed characters and 32 random letters and digits (about 190 bits).
+    static func randomBoundary<G: RandomNumberGenerator>(using generator: inout G) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let random = (0..<32).map { _ in alphabet.randomElement(using: &generator)! }
+        return "spoolbridge-" + String(random)
+    }
+
+    /// RFC 2046: 1 to 70 characters; we allow the safest subset (letters, digits, `-`, `_`, `.`).
+    static func isValidBoundary(_ boundary: String) -> Bool {
+        (1...70).contains(boundary.utf8.count)
+            && boundary.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".")
+            }
+    }
+}

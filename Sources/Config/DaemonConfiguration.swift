@@ -1,0 +1,50 @@
+import SpoolbridgeCore
+
+/// Everything `spoolbridge.toml` says, validated. Each key is documented in Docs/configuration.md.
+public struct DaemonConfiguration: Sendable, Hashable {
+    public struct Cloud: Sendable, Hashable {
+        /// Base URL; the client appends /api/v1/…
+        public var url: String
+        public var apiKeyFile: String?
+        public var caFile: String?
+        public var allowInsecureHTTP: Bool
+    }
+
+    public struct Spool: Sendable, Hashable {
+        public var directory: String
+        public var maxDocumentBytes: Int64
+        public var minFreeBytes: Int64
+    }
+
+    public struct Delivery: Sendable, Hashable {
+        public var concurrency: Int
+        public var maxAgeHours: Double?
+        public var retryBaseSeconds: Double
+        public var retryMaxSeconds: Double
+    }
+
+    public struct Cups: Sendable, Hashable {
+        public var socketPath: String
+        /// Whether the daemon listens for the CUPS backend at all (`[cups] enabled`).
+        public var enabled: Bool
+        public var stripDomain: Bool
+        public var stripRealm: Bool
+        public var lowercase: Bool
+    }
+
+    public var cloud: Cloud
+    public var spool: Spool
+    public var delivery: Delivery
+    public var cups: Cups
+    public var hotFolders: [HotFolderSettings]
+    /// `[log] level`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(
+            baseDelaySeconds: delivery.retryBaseSeconds, maxDelaySeconds: delivery.retryMaxSeconds,
+            maxAgeSeconds: delivery.maxAgeHours.map { $0 * 3600 })
+    }
+
+    public static let defaultPath = "/etc/spoolbridge/spoolbridge.toml"
+}

@@ -1,0 +1,169 @@
+import SpoolbridgeCore
+import TOMLKit
+
+/// Turns the parsed TOML into a `DaemonConfiguration`, one section at a time.
+struct TableReader {
+    let file: String
+    let lines: TOMLLineIndex
+
+    func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
+        try refuseUnknown(in: root, path: "", allowed: ["cloud", "spool", "delivery", "cups", "log", "hotfolder"])
+        let cloud = try section(root, "cloud", required: true)
+        let spool = try section(root, "spool")
+        let delivery = try section(root, "delivery")
+        let cups = try section(root, "cups")
+        let log = try section(root, "log")
+
+        let configuration = DaemonConfiguration(
+            cloud: try cloudSettings(cloud),
+            spool: try spoolSettings(spool),
+            delivery: try deliverySettings(delivery),
+            cups: try cupsSettings(cups),
+            hotFolders: try hotFolders(root),
+            logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
+        try checkDistinctFolders(configuration.hotFolders)
+        return configuration
+    }
+
+    // MARK: Sections
+
+    private func cloudSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Cloud {
+        try t.refuseUnknown(["url", "api_key_file", "ca_file", "allow_insecure_http"])
+        let url = try t.requiredString("url")
+        let allowInsecure = try t.bool("allow_insecure_http", default: false)
+        guard let parsed = CloudURL(url) else {
+            throw t.error(.invalidValue, "url", "expected http(s)://HOST[:PORT], e.g. \"https://print.example.com:7300\"; got \"\(url)\"")
+        }
+        if parsed.scheme == "http" && !parsed.isLoopback && !allowInsecure {
+            throw t.error(.insecure, "url",
+                "plain http:// to \(parsed.host) would send the API key and documents unencrypted; use https://, or set cloud.allow_insecure_http = true if you really mean it")
+        }
+        return .init(
+            url: url, apiKeyFile: try t.optionalPath("api_key_file"), caFile: try t.optionalPath("ca_file"),
+            allowInsecureHTTP: allowInsecure)
+    }
+
+    private func spoolSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Spool {
+        try t.refuseUnknown(["directory", "max_document_mb", "min_free_mb"])
+        let maxMB = try t.int("max_document_mb", default: 200, in: 1...200, why: "the cloud accepts at most 200 MB")
+        let minFreeMB = try t.int("min_free_mb", default: 256, in: 0...1_000_000, why: nil)
+        return .init(
+            directory: try t.path("directory", default: "/var/lib/spoolbridge"),
+            maxDocumentBytes: Int64(maxMB) << 20, minFreeBytes: Int64(minFreeMB) << 20)
+    }
+
+    private func deliverySettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Delivery {
+        try t.refuseUnknown(["concurrency", "max_age_hours", "retry_base_seconds", "retry_max_seconds"])
+        let maxAge = try t.number("max_age_hours", default: 72, in: 0...100_000)
+        let base = try t.number("retry_base_seconds", default: 2, in: 0.01...3600)
+        let cap = try t.number("retry_max_seconds", default: 300, in: base...86_400)
+        return .init(
+            concurrency: try t.int("concurrency", default: 4, in: 1...64, why: nil),
+            maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap)
+    }
+
+    private func cupsSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Cups {
+        try t.refuseUnknown(["socket", "enabled", "strip_domain", "strip_realm", "lowercase"])
+        return .init(
+            socketPath: try t.path("socket", default: "/run/spoolbridge/backend.sock"),
+            enabled: try t.bool("enabled", default: true),
+            stripDomain: try t.bool("strip_domain", default: true),
+            stripRealm: try t.bool("strip_realm", default: true),
+            lowercase: try t.bool("lowercase", default: true))
+    }
+
+    private func hotFolders(_ root: TOMLTable) throws(ConfigError) -> [HotFolderSettings] {
+        guard let value = root["hotfolder"] else { return [] }
+        guard let array = value.array else {
+            throw ConfigError(.invalidValue, file: file, key: "hotfolder", line: lines.line(of: "hotfolder"),
+                              "write each hot folder as a [[hotfolder]] table")
+        }
+        var folders: [HotFolderSettings] = []
+        for index in 0..<array.count {
+            guard let table = array[index].table else {
+                throw ConfigError(.invalidValue, file: file, key: "hotfolder[\(index)]", "expected a [[hotfolder]] table")
+            }
+            folders.append(try hotFolder(Section(table: table, path: "hotfolder[\(index)]", reader: self)))
+        }
+        return folders
+    }
+
+    private func hotFolder(_ t: Section) throws(ConfigError) -> HotFolderSettings {
+        try t.refuseUnknown(["path", "port", "user", "owner", "copies", "duplex", "grayscale", "page_size",
+                             "orientation", "provider_id", "archive", "failed"])
+        let path = try t.path("path", default: nil)
+        let owner: HotFolderSettings.Owner
+        switch (try t.optionalString("user"), try t.optionalString("owner")) {
+        case (let user?, nil):
+            guard !user.isEmpty else { throw t.error(.invalidValue, "user", "must not be empty") }
+            owner = .fixed(user)
+        case (nil, "subfolder"?): owner = .subfolder
+        case (nil, "file-owner"?): owner = .fileOwner
+        case (nil, let other?):
+            throw t.error(.invalidValue, "owner", "expected \"subfolder\" or \"file-owner\", got \"\(other)\"")
+        case (nil, nil):
+            throw t.error(.missingKey, "user", "say who owns the documents: user = \"NAME\", or owner = \"subfolder\" or \"file-owner\"")
+        case (_?, _?):
+            throw t.error(.invalidValue, "owner", "set either user or owner, not both")
+        }
+        var options = PrintOptions()
+        options.copies = try t.optionalInt("copies", in: 1...999)
+        if let duplex = try t.optionalString("duplex") {
+            guard let value = PrintOptions.Duplex(configName: duplex) else {
+                throw t.error(.invalidValue, "duplex", "expected \"simplex\", \"long-edge\" or \"short-edge\", got \"\(duplex)\"")
+            }
+            options.duplex = value
+        }
+        options.grayscale = try t.optionalBool("grayscale")
+        options.pageSize = try t.optionalString("page_size")
+        if let orientation = try t.optionalString("orientation") {
+            switch orientation {
+            case "portrait": options.orientation = .portrait
+            case "landscape": options.orientation = .landscape
+            default: throw t.error(.invalidValue, "orientation", "expected \"portrait\" or \"landscape\", got \"\(orientation)\"")
+            }
+        }
+        options.providerID = try t.optionalInt("provider_id", in: 0...Int(Int32.max))
+        let port = try t.requiredString("port")
+        let failed = try t.path("failed", default: path + "-failed")
+        let archive = try t.optionalPath("archive")
+        for (key, folder) in [("failed", failed), ("archive", archive)] {
+            guard let folder else { continue }
+            if folder == path || (owner == .subfolder && folder.hasPrefix(path + "/")) {
+                throw t.error(.invalidValue, key, "\(folder) must be outside the hot folder \(path), or its files would be taken again")
+            }
+        }
+        return HotFolderSettings(path: path, port: port, owner: owner, options: options,
+                                 archiveDirectory: archive, failedDirectory: failed)
+    }
+
+    private func checkDistinctFolders(_ folders: [HotFolderSettings]) throws(ConfigError) {
+        var seen = Set<String>()
+        for (index, folder) in folders.enumerated() where !seen.insert(folder.path).inserted {
+            throw ConfigError(.invalidValue, file: file, key: "hotfolder[\(index)].path",
+                              line: lines.line(of: "hotfolder[\(index)].path"), "\(folder.path) is configured twice")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func section(_ root: TOMLTable, _ name: String, required: Bool = false) throws(ConfigError) -> Section {
+        guard let value = root[name] else {
+            if required {
+                throw ConfigError(.missingKey, file: file, key: name, "the [\(name)] section is required")
+            }
+            return Section(table: TOMLTable(), path: name, reader: self)
+        }
+        guard let table = value.table else {
+            throw ConfigError(.invalidValue, file: file, key: name, line: lines.line(of: name), "expected a [\(name)] table")
+        }
+        return Section(table: table, path: name, reader: self)
+    }
+
+    private func refuseUnknown(in table: TOMLTable, path: String, allowed: Set<String>) throws(ConfigError) {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            throw ConfigError(.unknownKey, file: file, key: key, line: lines.line(of: key),
+                              "unknown key; expected one of: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+}

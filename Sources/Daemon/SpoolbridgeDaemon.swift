@@ -1,0 +1,81 @@
+import CloudAPI
+import Config
+import Delivery
+import Foundation
+import Ingest
+import Logging
+import Outbox
+import ServiceLifecycle
+import SpoolbridgeCore
+import SystemIntegration
+
+/// The composition root: builds every service from the configuration and runs them in one
+/// ServiceGroup, which owns start-up order, signals and graceful shutdown.
+public enum SpoolbridgeDaemon {
+    public static func run(configuration: DaemonConfiguration, configFile: String, logger: Logger) async throws {
+        // Jobs are other people's documents: nothing the daemon creates is readable by others.
+        umask(0o077)
+        let notifier = SystemdNotifier()
+        let apiKey = try APIKeySource.load(configuration.cloud, configFile: configFile)
+        for warning in apiKey.warnings { logger.warning("\(warning)") }
+
+        let outbox = try Outbox(
+            directory: configuration.spool.directory, maxDocumentBytes: configuration.spool.maxDocumentBytes,
+            minFreeBytes: configuration.spool.minFreeBytes, retryPolicy: configuration.retryPolicy)
+        let report = try outbox.recoverAfterCrash()
+        if !report.isEmpty {
+            logger.notice("recovered the outbox after an unclean stop", metadata: [
+                "requeued-uploads": "\(report.requeuedUploads)", "completed-claims": "\(report.completedClaims)",
+                "dropped-claims": "\(report.droppedClaims)", "finished-disposals": "\(report.finishedDisposals)",
+                "removed-orphans": "\(report.removedOrphans)",
+            ])
+        }
+        let pidFile = try PIDFile(spool: outbox.layout)
+        defer { pidFile.remove() }
+
+        let client = try CloudClient(configuration: CloudClient.Configuration(
+            baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
+            allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
+            maxConnections: configuration.delivery.concurrency))
+
+        var services: [any Service] = [
+            DeliveryService(outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
+                            logger: logger.with(label: "delivery")),
+            WakeSignalService(outbox: outbox),
+        ]
+        if !configuration.hotFolders.isEmpty {
+            services.append(HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger))
+        }
+        services += CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
+        services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
+        services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
+                                         hotFolders: configuration.hotFolders.count))
+
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+    }
+}
+
+extension Logger {
+    func with(label suffix: String) -> Logger {
+        var copy = Logger(label: label + "." + suffix)
+        copy.logLevel = logLevel
+        return copy
+    }
+}
+
+extension Outbox {
+    /// The watchdog's health check: the database answers. (A full disk is logged, not a hang.)
+    func answersQueries() -> Bool {
+        (try? summary()) != nil
+    }
+}

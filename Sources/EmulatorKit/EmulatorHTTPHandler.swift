@@ -1,0 +1,265 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+struct EmulatorSettings: Sendable {
+    var apiKey: String
+    var maxDocumentBytes: Int
+}
+
+/// Serves one connection: routes each request, streams upload bodies through the multipart
+/// parser, applies injected faults and answers with the cloud's JSON shapes. Runs on the
+/// connection's event loop only; `HTTPServerPipelineHandler` before it orders pipelined requests.
+final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Exchange {
+        case idle
+        /// Drain the body, then answer this.
+        case answerAtEnd(HTTPAnswer)
+        case control(method: HTTPMethod, path: String, body: ByteBuffer)
+        case upload(UploadExchange)
+        /// Answered before the body ended: drain it.
+        case answeredEarly
+        /// A reset fault closed the connection.
+        case dropped
+    }
+
+    static let maxControlBodyBytes = 1024 * 1024
+
+    private let state: EmulatorState
+    private let settings: EmulatorSettings
+    private var exchange = Exchange.idle
+    private var version = HTTPVersion.http1_1
+    private var isControl = false
+    private var closeAfterResponse = false
+    private var delay: TimeAmount?
+    private var lastResponseWritten: EventLoopFuture<Void>?
+
+    init(state: EmulatorState, settings: EmulatorSettings) {
+        self.state = state
+        self.settings = settings
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): begin(head, context: context)
+        case .body(let buffer): receive(buffer, context: context)
+        case .end: end(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Malformed HTTP (the error handler before us has answered 400) or an I/O error.
+        if !isControl {
+            switch exchange {
+            case .idle, .dropped: break
+            default: state.countRejection()
+            }
+        }
+        exchange = .idle
+        context.close(promise: nil)
+    }
+
+    // MARK: - Request parts
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        version = head.version
+        closeAfterResponse = !head.isKeepAlive
+        delay = nil
+        let path = String(head.uri.prefix { $0 != "?" })
+        isControl = path.hasPrefix("/_emulator/")
+        if isControl {
+            if let refusal = ControlEndpoints.refusal(method: head.method, path: path) {
+                exchange = .answerAtEnd(refusal)
+            } else {
+                exchange = .control(method: head.method, path: path, body: ByteBuffer())
+            }
+        } else {
+            state.countRequest(path: path)
+            if path == "/api/v1/documents" && head.method == .PUT, let fault = state.takeFault() {
+                switch fault {
+                case .resetConnection:
+                    state.countRejection()
+                    exchange = .dropped
+                    context.close(promise: nil)
+                    return
+                case .status(let status, let message):
+                    exchange = .answerAtEnd(.error(status, message))
+                case .tooManyRequests(let seconds):
+                    var answer = HTTPAnswer.error(429, "too many requests (injected); retry after \(seconds) s")
+                    answer.headers.append(("Retry-After", String(seconds)))
+                    exchange = .answerAtEnd(answer)
+                case .delay(let milliseconds):
+                    delay = .milliseconds(Int64(milliseconds))
+                    exchange = route(head, path: path)
+                }
+            } else {
+                exchange = route(head, path: path)
+            }
+        }
+        if head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+            answerExpectation(head, context: context)
+        }
+    }
+
+    private func route(_ head: HTTPRequestHead, path: String) -> Exchange {
+        guard path == "/api/v1" || path.hasPrefix("/api/v1/") else {
+            return .answerAtEnd(.error(404, "no such path \(path); the API lives under /api/v1"))
+        }
+        let keys = head.headers["X-Api-Key"]
+        guard keys.count == 1, constantTimeEquals(keys[0], settings.apiKey) else {
+            return .answerAtEnd(
+                .error(403, keys.isEmpty ? "missing X-Api-Key header" : "invalid API key in X-Api-Key header"))
+        }
+        switch path {
+        case "/api/v1/version":
+            guard head.method == .GET else { return .answerAtEnd(.methodNotAllowed(path, allow: "GET")) }
+            return .answerAtEnd(.json(ServerVersionInfo()))
+        case "/api/v1/documents":
+            guard head.method == .PUT else { return .answerAtEnd(.methodNotAllowed(path, allow: "PUT")) }
+            do {
+                let boundary = try UploadExchange.boundary(of: head)
+                return .upload(UploadExchange(boundary: boundary, maxDocumentBytes: settings.maxDocumentBytes))
+            } catch {
+                return .answerAtEnd(.rejection((error as? Rejection) ?? .badRequest("\(error)")))
+            }
+        default:
+            return .answerAtEnd(.error(404, "no such endpoint \(path)"))
+        }
+    }
+
+    /// `Expect: 100-continue`: invite the body when it will be read, else answer at once and close,
+    /// since the client may never send the body it announced.
+    private func answerExpectation(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch exchange {
+        case .upload, .control:
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        case .answerAtEnd(let answer):
+            closeAfterResponse = true
+            exchange = .answeredEarly
+            respond(answer, context: context, closeWhenWritten: true)
+        case .idle, .answeredEarly, .dropped:
+            break
+        }
+    }
+
+    private func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        switch exchange {
+        case .control(let method, let path, var body):
+            exchange = .idle  // leave `body` uniquely referenced
+            if body.readableBytes + buffer.readableBytes > Self.maxControlBodyBytes {
+                exchange = .answerAtEnd(.error(413, "control request body over \(Self.maxControlBodyBytes) bytes"))
+            } else {
+                var buffer = buffer
+                body.writeBuffer(&buffer)
+                exchange = .control(method: method, path: path, body: body)
+            }
+        case .upload(let upload):
+            upload.feed(buffer)
+            if let failure = upload.failure, failure.status == 413 {
+                // Answer now so the client can stop sending; drain the rest, then close.
+                closeAfterResponse = true
+                exchange = .answeredEarly
+                respond(.rejection(failure), context: context, closeWhenWritten: false)
+            }
+        case .idle, .answerAtEnd, .answeredEarly, .dropped:
+            break
+        }
+    }
+
+    private func end(context: ChannelHandlerContext) {
+        let finished = exchange
+        exchange = .idle
+        let answer: HTTPAnswer
+        switch finished {
+        case .idle, .dropped:
+            return
+        case .answeredEarly:
+            if closeAfterResponse {
+                let channel = context.channel
+                if let written = lastResponseWritten {
+                    written.whenComplete { _ in channel.close(promise: nil) }
+                } else {
+                    channel.close(promise: nil)
+                }
+            }
+            return
+        case .answerAtEnd(let prepared):
+            answer = prepared
+        case .control(let method, let path, let body):
+            answer = ControlEndpoints.answer(method: method, path: path, body: body, state: state)
+        case .upload(let upload):
+            guard let delay else {
+                answer = Self.complete(upload, state: state)
+                break
+            }
+            // Process after the delay, so a recorded document always has been answered.
+            let close = closeAfterResponse
+            context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+                self.respond(Self.complete(upload, state: self.state), context: context, closeWhenWritten: close)
+            }
+            return
+        }
+        if let delay {
+            let close = closeAfterResponse
+            context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+                self.respond(answer, context: context, closeWhenWritten: close)
+            }
+        } else {
+            respond(answer, context: context, closeWhenWritten: closeAfterResponse)
+        }
+    }
+
+    private static func complete(_ upload: UploadExchange, state: EmulatorState) -> HTTPAnswer {
+        switch upload.finish() {
+        case .success(let document):
+            state.record(document)
+            return .json(DocumentInfo(document))
+        case .failure(let rejection):
+            return .rejection(rejection)
+        }
+    }
+
+    // MARK: - Responses
+
+    private func respond(_ answer: HTTPAnswer, context: ChannelHandlerContext, closeWhenWritten: Bool) {
+        if !isControl && answer.status >= 400 { state.countRejection() }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(answer.body.count))
+        for (name, value) in answer.headers { headers.add(name: name, value: value) }
+        if closeAfterResponse || closeWhenWritten {
+            headers.add(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var body = context.channel.allocator.buffer(capacity: answer.body.count)
+        body.writeBytes(answer.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        lastResponseWritten = written
+        if closeWhenWritten {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    private func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
+        let a = Array(given.utf8), b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}
+
+extension HTTPAnswer {
+    static func methodNotAllowed(_ path: String, allow: String) -> HTTPAnswer {
+        var answer = HTTPAnswer.error(405, "method not allowed on \(path); use \(allow)")
+        answer.headers.append(("Allow", allow))
+        return answer
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Counters reported by `GET /_emulator/stats`.
+public struct EmulatorStats: Sendable, Codable, Hashable {
+    /// Accepted uploads.
+    public var documents: Int
+    /// Cloud API requests seen (control endpoints excluded).
+    public var requests: Int
+    /// Requests answered with a status ≥ 400 or dropped by a fault.
+    public var rejected: Int
+}
+
+/// Everything the event loops share, behind one lock. Critical sections are a few
+/// dictionary or array operations, so one lock is no bottleneck at the request rates the
+/// benchmarks reach.
+final class EmulatorState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var documents: [ReceivedDocument] = []
+    private var requestsByPath: [String: Int] = [:]
+    private var requests = 0
+    private var rejected = 0
+    /// FIFO of injected faults with how many more requests each applies to.
+    private var faults: [(fault: Fault, remaining: Int)] = []
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    func countRequest(path: String) {
+        locked {
+            requests += 1
+            requestsByPath[path, default: 0] += 1
+        }
+    }
+
+    func countRejection() {
+        locked { rejected += 1 }
+    }
+
+    func record(_ document: ReceivedDocument) {
+        locked { documents.append(document) }
+    }
+
+    func allDocuments() -> [ReceivedDocument] {
+        locked { documents }
+    }
+
+    func documentCount() -> Int {
+        locked { documents.count }
+    }
+
+    func requestCount(pathPrefix: String) -> Int {
+        locked {
+            requestsByPath.reduce(0) { total, entry in
+                entry.key.hasPrefix(pathPrefix) ? total + entry.value : total
+            }
+        }
+    }
+
+    func stats() -> EmulatorStats {
+        locked { EmulatorStats(documents: documents.count, requests: requests, rejected: rejected) }
+    }
+
+    func inject(_ fault: Fault, count: Int) {
+        guard count > 0 else { return }
+        locked { faults.append((fault, count)) }
+    }
+
+    /// The fault for the upload request arriving now, if any is queued.
+    func takeFault() -> Fault? {
+        locked {
+            guard !faults.isEmpty else { return nil }
+            let fault = faults[0].fault
+            faults[0].remaining -= 1
+            if faults[0].remaining == 0 { faults.removeFirst() }
+            return fault
+        }
+    }
+
+    func reset() {
+        locked {
+            documents = []
+            requestsByPath = [:]
+            requests = 0
+            rejected = 0
+            faults = []
+        }
+    }
+}

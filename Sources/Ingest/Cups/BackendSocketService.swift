@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import Outbox
+import ServiceLifecycle
+import SpoolbridgeCore
+
+/// Listens on the Unix socket the CUPS backend (`spoolbridge:` queues) connects to, and turns each
+/// handed-over job into an outbox job. A job is answered `OK` only once it is durable (payload and
+/// directory flushed, row committed); the job-uuid makes a job that CUPS hands over twice one job.
+///
+/// The socket is created with mode 0666 in an existing directory; who may hand over jobs is decided
+/// per connection from the kernel's peer credentials: root, the `lp` user and the daemon's own user.
+public struct BackendSocketService: Service {
+    private let socketPath: String
+    private let outbox: Outbox
+    private let userMapping: UserNameMapping
+    private let logger: Logger
+    private let maxConnections: Int
+    private let idleTimeoutSeconds: Int
+    private let drainSeconds: Double
+
+    /// - Parameters:
+    ///   - maxConnections: handoffs served at once; more wait in the listen backlog.
+    ///   - idleTimeout: how long a transfer may stall (filters can be slow) before it is dropped.
+    ///   - drainTime: on shutdown, how long transfers in flight may take to finish.
+    public init(
+        socketPath: String, outbox: Outbox, userMapping: UserNameMapping, logger: Logger,
+        maxConnections: Int = 32, idleTimeout: Duration = .seconds(600), drainTime: Duration = .seconds(5)
+    ) {
+        self.socketPath = socketPath
+        self.outbox = outbox
+        self.userMapping = userMapping
+        self.logger = logger
+        self.maxConnections = max(1, maxConnections)
+        self.idleTimeoutSeconds = max(1, Int(idleTimeout.components.seconds))
+        self.drainSeconds = Double(drainTime.components.seconds) + Double(drainTime.components.attoseconds) / 1e18
+    }
+
+    /// - Throws: `BackendSocketError` when the socket cannot be set up.
+    public func run() async throws {
+        var allowed: Set<uid_t> = [0, geteuid()]
+        if let lp = UnixSocket.uid(ofUser: "lp") { allowed.insert(lp) }
+        let connectionTemplate = (outbox, userMapping, allowed, idleTimeoutSeconds, logger)
+        let server = try BackendSocketServer(socketPath: socketPath, maxConnections: maxConnections, logger: logger) { fd, isStopping in
+            BackendConnection(
+                fd: fd, outbox: connectionTemplate.0, userMapping: connectionTemplate.1, allowedUIDs: connectionTemplate.2,
+                idleTimeoutSeconds: connectionTemplate.3, isStopping: isStopping, logger: connectionTemplate.4)
+        }
+        server.start()
+        logger.info("listening for the CUPS backend on \(socketPath) (user mapping: \(userMapping))")
+        // Either ends the wait: a graceful shutdown returns, cancellation throws.
+        try? await gracefulShutdown()
+        let drain = drainSeconds
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                server.stop(drainSeconds: drain)
+                continuation.resume()
+            }
+        }
+        logger.info("stopped listening for the CUPS backend")
+    }
+}

@@ -1,0 +1,160 @@
+import Dispatch
+import Glibc
+import Logging
+import Outbox
+import SpoolbridgeCore
+
+/// What happens to files once settled: checked, refused into the failed folder, or claimed by the outbox in
+/// batches. Runs on the engine's queue.
+extension HotFolderEngine {
+    /// Files per outbox call: large enough that a burst costs a handful of transactions, small enough that one
+    /// transaction stays short.
+    static let claimBatchSize = 500
+    /// While claiming is paused, how often to look whether it can go on.
+    static let retrySeconds = 5
+
+    func claimSettledFiles() {
+        guard !isBlocked else { return }
+        let settled = tracker.takeSettled(now: .now()) { path in
+            if case .success(let status) = FileStatus.of(path: path) { status.stamp } else { nil }
+        }
+        var claims: [(file: HotFolderFile, place: WatchedPlace)] = []
+        for (path, place) in settled {
+            let settings = folders[place.folder]
+            let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+            switch decide(path: path, name: name, place: place) {
+            case .take(let username):
+                let request = DocumentRequest(
+                    username: username, portname: settings.port, title: name, options: settings.options)
+                let origin = JobSource.HotFolderOrigin(
+                    originalPath: path, failedDirectory: settings.failedDirectory,
+                    archiveDirectory: settings.archiveDirectory)
+                claims.append((HotFolderFile(path: path, request: request, origin: origin), place))
+            case .refuse(let reason):
+                refuse(path: path, place: place, reason: reason)
+            case .vanished, .leave:
+                break
+            }
+        }
+        claim(claims)
+    }
+
+    private func decide(path: String, name: String, place: WatchedPlace) -> IntakeDecision {
+        guard case .success(let status) = FileStatus.of(path: path) else { return .vanished }
+        let openError = status.kind == .regular ? FileProbe.openError(path: path, expected: status) : nil
+        let rule = IntakeRule(
+            owner: folders[place.folder].owner, maxDocumentBytes: outbox.maxDocumentBytes, folderPath: place.path)
+        return rule.decide(
+            name: name, subfolder: place.subfolder, status: status, openError: openError,
+            userName: FileProbe.userName(of:))
+    }
+
+    private func claim(_ claims: [(file: HotFolderFile, place: WatchedPlace)]) {
+        guard !claims.isEmpty else { return }
+        guard outbox.hasFreeSpace() else {
+            hold(claims[...])
+            block(.lowSpace)
+            return
+        }
+        var start = 0
+        while start < claims.count {
+            let batch = claims[start..<min(start + Self.claimBatchSize, claims.count)]
+            let outcomes: [HotFolderClaimOutcome]
+            do {
+                outcomes = try outbox.claimHotFolderFiles(batch.map(\.file))
+            } catch {
+                hold(claims[start...])
+                block(.claimFailed(error.message))
+                return
+            }
+            record(outcomes, of: batch)
+            start = batch.endIndex
+        }
+    }
+
+    private func record(_ outcomes: [HotFolderClaimOutcome], of batch: ArraySlice<(file: HotFolderFile, place: WatchedPlace)>) {
+        let places = Dictionary(batch.map { ($0.file.path, $0.place) }, uniquingKeysWith: { first, _ in first })
+        for outcome in outcomes {
+            switch outcome {
+            case .claimed(let id, let path):
+                logger.info("took file as a job", metadata: [
+                    "file": "\(path)", "job-id": "\(id)", "folder": "\(places[path].map { folders[$0.folder].path } ?? "")",
+                ])
+            case .vanished(let path):
+                logger.debug("file went away before it could be taken", metadata: ["file": "\(path)"])
+            case .failed(let path, let reason):
+                // The outbox leaves the file where it is (it could not be moved: permissions, I/O); the next
+                // event for it or the next start tries again.
+                logger.error("cannot take file: \(reason)", metadata: [
+                    "file": "\(path)", "folder": "\(places[path].map { folders[$0.folder].path } ?? "")",
+                ])
+            }
+        }
+    }
+
+    /// Moves a file that will never become a job into the failed folder with its reason.
+    private func refuse(path: String, place: WatchedPlace, reason: String) {
+        let settings = folders[place.folder]
+        do {
+            try outbox.placeInFailedFolder(fileAt: path, directory: settings.failedDirectory, reason: reason)
+            logger.warning("refused file: \(reason)", metadata: [
+                "file": "\(path)", "folder": "\(settings.path)", "failed": "\(settings.failedDirectory)"])
+        } catch {
+            // Left in place: a later event or restart tries again. Not retried here, so no loop of log lines.
+            logger.error("cannot move refused file to the failed folder: \(error)", metadata: [
+                "file": "\(path)", "folder": "\(settings.path)", "reason": "\(reason)"])
+        }
+    }
+
+    /// Keeps files in the hot folder and in the tracker, to be settled again once claiming can go on.
+    private func hold(_ claims: ArraySlice<(file: HotFolderFile, place: WatchedPlace)>) {
+        let now = DispatchTime.now()
+        for (file, place) in claims {
+            if case .success(let status) = FileStatus.of(path: file.path) {
+                tracker.noteActivity(path: file.path, place: place, stamp: status.stamp, now: now)
+            }
+        }
+    }
+
+    /// Pauses claiming, logging only when the reason is new, and checks again every few seconds meanwhile.
+    private func block(_ blockage: Blockage) {
+        isBlocked = true
+        if reportedBlockage != blockage {
+            reportedBlockage = blockage
+            switch blockage {
+            case .lowSpace:
+                logger.error("""
+                    free space in the spool directory \(outbox.layout.directory) is below spool.min_free_mb = \
+                    \(IntakeRule.megabytes(outbox.minFreeBytes)); files stay in the hot folders until space is freed \
+                    (checked every \(Self.retrySeconds) s)
+                    """, metadata: ["spool": "\(outbox.layout.directory)"])
+            case .claimFailed(let error):
+                logger.error("""
+                    cannot take hot-folder files into the outbox: \(error); files stay in the hot folders and \
+                    spoolbridge retries every \(Self.retrySeconds) s
+                    """, metadata: ["spool": "\(outbox.layout.directory)"])
+            }
+        }
+        guard retryTimer == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [weak self] in self?.retryAfterBlockage() }
+        let interval = DispatchTimeInterval.seconds(Self.retrySeconds)
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(100))
+        timer.activate()
+        retryTimer = timer
+    }
+
+    private func retryAfterBlockage() {
+        guard !isStopped, isBlocked else { return }
+        if reportedBlockage == .lowSpace && !outbox.hasFreeSpace() { return }
+        isBlocked = false
+        retryTimer?.cancel()
+        retryTimer = nil
+        claimSettledFiles()
+        if !isBlocked, reportedBlockage != nil {
+            logger.info("taking hot-folder files again", metadata: ["spool": "\(outbox.layout.directory)"])
+            reportedBlockage = nil
+        }
+        armSettleTimer()
+    }
+}

@@ -1,0 +1,77 @@
+import Dispatch
+
+/// Files seen but not yet taken, each waiting until its size and mtime have stayed the same for the settle time
+/// (SMB clients close a file more than once while writing it). Pure bookkeeping: time and `lstat` come from outside.
+struct SettleTracker<Place: Sendable & Hashable>: Sendable {
+    struct Entry: Sendable {
+        /// Which watched directory the file is in.
+        var place: Place
+        var stamp: FileStatus.Stamp
+        var dueAt: DispatchTime
+    }
+
+    let settleNanoseconds: UInt64
+    private(set) var entries: [String: Entry] = [:]
+    /// Paths in due order. Every deadline is "now + settle time" with a monotonic now, so appending keeps it sorted;
+    /// entries pushed back by new activity leave stale items behind, skipped when they reach the front.
+    private var order: [(path: String, dueAt: DispatchTime)] = []
+    private var orderStart = 0
+
+    init(settleNanoseconds: UInt64) {
+        self.settleNanoseconds = settleNanoseconds
+    }
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// The earliest time something may have settled; nil when nothing is pending (no timer needed).
+    var nextDeadline: DispatchTime? {
+        entries.isEmpty ? nil : order[orderStart...].first { entries[$0.path]?.dueAt == $0.dueAt }?.dueAt
+    }
+
+    /// Something happened to `path` (written, moved in, found by a scan): its settle window starts again.
+    mutating func noteActivity(path: String, place: Place, stamp: FileStatus.Stamp, now: DispatchTime) {
+        let dueAt = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds + settleNanoseconds)
+        entries[path] = Entry(place: place, stamp: stamp, dueAt: dueAt)
+        order.append((path, dueAt))
+    }
+
+    mutating func forget(path: String) {
+        entries[path] = nil
+    }
+
+    /// Takes the files whose window has passed and whose `stamp` (from `status`, nil when gone) is still the one
+    /// recorded. Changed files start a new window; vanished ones are dropped.
+    mutating func takeSettled(
+        now: DispatchTime, status: (String) -> FileStatus.Stamp?
+    ) -> [(path: String, place: Place)] {
+        var settled: [(path: String, place: Place)] = []
+        var changed: [(path: String, place: Place, stamp: FileStatus.Stamp)] = []
+        while orderStart < order.count, order[orderStart].dueAt <= now {
+            let (path, dueAt) = order[orderStart]
+            orderStart += 1
+            guard let entry = entries[path], entry.dueAt == dueAt else { continue }  // stale
+            entries[path] = nil
+            switch status(path) {
+            case nil: break
+            case entry.stamp?: settled.append((path, entry.place))
+            case let stamp?: changed.append((path, entry.place, stamp))
+            }
+        }
+        for file in changed {
+            noteActivity(path: file.path, place: file.place, stamp: file.stamp, now: now)
+        }
+        compact()
+        return settled
+    }
+
+    /// Drops the consumed front of `order` once it dominates, so a long-running daemon does not grow it forever.
+    private mutating func compact() {
+        if entries.isEmpty {
+            order.removeAll(keepingCapacity: order.count < 4096)
+            orderStart = 0
+        } else if orderStart > 1024 && orderStart * 2 > order.count {
+            order.removeFirst(orderStart)
+            orderStart = 0
+        }
+    }
+}

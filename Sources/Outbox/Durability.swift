@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few file-system steps the outbox's promises rest on: flush a file, flush a directory entry,
+/// move a file durably (rename, or copy + fsync + unlink across file systems).
+enum Durability {
+    static func fsyncFile(at path: String) throws(OutboxError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .posix(errno, "open", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .posix(errno, "fsync", path) }
+    }
+
+    /// A rename or create is durable only once its directory is flushed.
+    static func fsyncDirectory(_ path: String) throws(OutboxError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .posix(errno, "open directory", path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .posix(errno, "fsync directory", path) }
+    }
+
+    enum MoveResult { case moved, sourceMissing }
+
+    /// Moves `source` to `destination`. Same file system: one rename. Otherwise the bytes are copied to
+    /// `destination.partial`, flushed, renamed into place, and only then is the source unlinked, so a
+    /// crash leaves the document in at least one of the two places. The caller flushes the directories.
+    static func move(_ source: String, to destination: String) throws(OutboxError) -> MoveResult {
+        if rename(source, destination) == 0 { return .moved }
+        let renameError = errno
+        if renameError == ENOENT { return .sourceMissing }
+        guard renameError == EXDEV else { throw .posix(renameError, "move \(source) to", destination) }
+        let partial = destination + ".partial"
+        switch try copy(source, to: partial) {
+        case .sourceMissing: return .sourceMissing
+        case .moved: break
+        }
+        guard rename(partial, destination) == 0 else {
+            let error = errno
+            unlink(partial)
+            throw .posix(error, "rename", partial)
+        }
+        if unlink(source) != 0 && errno != ENOENT { throw .posix(errno, "remove", source) }
+        return .moved
+    }
+
+    /// Copies with O_NOFOLLOW on the source (never follow a symlink out of a hot folder) and fsyncs the copy.
+    static func copy(_ source: String, to destination: String) throws(OutboxError) -> MoveResult {
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else {
+            if errno == ENOENT { return .sourceMissing }
+            throw .posix(errno, "open", source)
+        }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw .posix(errno, "create", destination) }
+        var succeeded = false
+        defer {
+            close(output)
+            if !succeeded { unlink(destination) }
+        }
+        let bufferSize = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer, bufferSize)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .posix(errno, "read", source)
+            }
+            try writeAll(output, buffer, count, path: destination)
+        }
+        guard fsync(output) == 0 else { throw .posix(errno, "fsync", destination) }
+        succeeded = true
+        return .moved
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int, path: String) throws(OutboxError) {
+        var offset = 0
+        while offset < count {
+            let written = write(fd, bytes + offset, count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .posix(errno, "write", path)
+            }
+            offset += written
+        }
+    }
+
+    /// Writes a small file atomically: temp file, fsync, rename, then the directory is flushed.
+    static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o600) throws(OutboxError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .posix(errno, "create", temporary) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { raw in
+            Result { () throws(OutboxError) in try writeAll(fd, raw.baseAddress!, raw.count, path: temporary) }
+        }
+        if case .failure(let error) = written {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, path) == 0 else {
+            let error = errno
+            unlink(temporary)
+            throw .posix(error, "write", path)
+        }
+        try fsyncDirectory(parentDirectory(of: path))
+    }
+
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func lastComponent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Creates the directory (and parents) with `mode` when missing.
+    static func makeDirectory(_ path: String, mode: mode_t) throws(OutboxError) {
+        if exists(path) { return }
+        let parent = parentDirectory(of: path)
+        if parent != path && !exists(parent) { try makeDirectory(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && errno != EEXIST { throw .posix(errno, "create directory", path) }
+    }
+}

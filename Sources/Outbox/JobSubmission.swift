@@ -1,0 +1,46 @@
+import SpoolbridgeCore
+
+/// A new job as a source describes it.
+public struct JobSubmission: Sendable, Hashable {
+    public var request: DocumentRequest
+    public var source: JobSource
+
+    public init(request: DocumentRequest, source: JobSource) {
+        self.request = request
+        self.source = source
+    }
+}
+
+/// The answer to handing a job over.
+public enum EnqueueResult: Sendable, Hashable {
+    case created(JobID)
+    /// The same source (CUPS job-uuid) was handed over before: no second job.
+    case duplicate(JobID)
+
+    public var jobID: JobID {
+        switch self {
+        case .created(let id), .duplicate(let id): id
+        }
+    }
+}
+
+/// A settled file in a hot folder, ready to be claimed.
+public struct HotFolderFile: Sendable, Hashable {
+    public var path: String
+    public var request: DocumentRequest
+    public var origin: JobSource.HotFolderOrigin
+
+    public init(path: String, request: DocumentRequest, origin: JobSource.HotFolderOrigin) {
+        self.path = path
+        self.request = request
+        self.origin = origin
+    }
+}
+
+public enum HotFolderClaimOutcome: Sendable, Hashable {
+    case claimed(JobID, path: String)
+    /// The file disappeared before it could be moved: nothing was accepted.
+    case vanished(path: String)
+    /// The file stays where it is; `reason` says why.
+    case failed(path: String, reason: String)
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import SpoolbridgeCore
+
+extension Outbox {
+    /// Claims settled hot-folder files as one batch, so a burst costs a few commits and directory
+    /// flushes rather than some per file. The order is what makes `kill -9` safe at any instant:
+    ///
+    /// 1. commit one `receiving` row per file (payload name chosen);
+    /// 2. move each file into `payloads/` (rename; copy + fsync + unlink across file systems);
+    /// 3. flush `payloads/` and every source directory;
+    /// 4. commit the rows as `queued` (and drop the rows of files that vanished).
+    ///
+    /// A crash before 1 leaves the file in the hot folder; between 1 and 4, recovery finds each
+    /// `receiving` row's file in the spool or still in the hot folder and finishes the move.
+    public func claimHotFolderFiles(_ files: [HotFolderFile]) throws(OutboxError) -> [HotFolderClaimOutcome] {
+        guard !files.isEmpty else { return [] }
+        let now = clock()
+        // nil where the file vanished before its row was written.
+        var records: [JobRecord?] = []
+        records.reserveCapacity(files.count)
+        for file in files {
+            var info = stat()
+            guard lstat(file.path, &info) == 0 else {
+                records.append(nil)
+                continue
+            }
+            records.append(JobRecord(
+                newJobWith: file.request, source: .hotFolder(file.origin), state: .receiving,
+                payloadName: Self.newPayloadName(for: file.request.title),
+                payloadSize: Int64(info.st_size), now: now))
+        }
+        try write { db in
+            for index in records.indices {
+                try records[index]?.insert(db)
+            }
+        }
+
+        var outcomes: [HotFolderClaimOutcome] = []
+        var moved: [JobRecord] = []
+        var abandoned: [Int64] = []
+        var sourceDirectories = Set<String>()
+        for (file, record) in zip(files, records) {
+            guard let record, let id = record.id else {
+                outcomes.append(.vanished(path: file.path))
+                continue
+            }
+            do {
+                switch try Durability.move(file.path, to: layout.payload(record.payloadName)) {
+                case .moved:
+                    moved.append(record)
+                    sourceDirectories.insert(Durability.parentDirectory(of: file.path))
+                    outcomes.append(.claimed(JobID(id), path: file.path))
+                case .sourceMissing:
+                    abandoned.append(id)
+                    outcomes.append(.vanished(path: file.path))
+                }
+            } catch {
+                abandoned.append(id)
+                outcomes.append(.failed(path: file.path, reason: error.message))
+            }
+        }
+
+        try Durability.fsyncDirectory(layout.payloads)
+        for directory in sourceDirectories {
+            try? Durability.fsyncDirectory(directory)  // the hot folder may be read-only for a flush: not fatal
+        }
+        try write { db in
+            for var record in moved {
+                let transition = try Self.transition(.payloadStored, record.job, now, retryPolicy)
+                record.update(from: transition.job)
+                try record.update(db)
+            }
+            if !abandoned.isEmpty {
+                _ = try JobRecord.deleteAll(db, keys: abandoned)
+            }
+        }
+        if !moved.isEmpty { newWork.signal() }
+        return outcomes
+    }
+
+    static func newPayloadName(for title: String) -> String {
+        // Random, not the job id: CUPS payloads are written before their row exists.
+        // The title's extension is kept so an admin looking at the spool sees what each file is.
+        let random = (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined(separator: "-")
+        let name = Durability.lastComponent(of: title)
+        guard let dot = name.lastIndex(of: "."), name.distance(from: dot, to: name.endIndex) <= 8 else { return random }
+        let ext = name[name.index(after: dot)...].filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return ext.isEmpty ? random : random + "." + ext
+    }
+
+    /// Applies the state machine, turning an impossible transition into an outbox error.
+    static func transition(
+        _ event: JobLifecycle.Event, _ job: Job, _ now: Timestamp, _ policy: RetryPolicy
+    ) throws(OutboxError) -> JobLifecycle.Transition {
+        do {
+            return try JobLifecycle.apply(event, to: job, at: now, policy: policy)
+        } catch {
+            throw OutboxError(.invalidState, error.description)
+        }
+    }
+}

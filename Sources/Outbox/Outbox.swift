@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import SpoolbridgeCore
+
+/// The durable queue where ingest and delivery meet: one SQLite file (WAL) for the job rows and one
+/// payload file per job. Every promise to a source ("accepted") is made only after the payload and
+/// its directory are flushed and the row is committed. No SQL lives outside this target.
+///
+/// The API is synchronous and may block on fsync: call it from a Dispatch queue or through
+/// `perform(_:)`, never directly from the cooperative thread pool.
+public final class Outbox: Sendable {
+    public let layout: SpoolLayout
+    /// Documents larger than this fail before any upload (`spool.max_document_mb`).
+    public let maxDocumentBytes: Int64
+    /// Below this much free space, nothing new is accepted (`spool.min_free_mb`).
+    public let minFreeBytes: Int64
+    public let retryPolicy: RetryPolicy
+    /// Signalled whenever a job becomes due; delivery waits on it.
+    public let newWork = WorkSignal()
+    let database: DatabasePool
+    let clock: @Sendable () -> Timestamp
+    private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)
+
+    /// Opens (creating and migrating when needed) the outbox in `directory`.
+    public init(
+        directory: String, maxDocumentBytes: Int64 = 200 << 20, minFreeBytes: Int64 = 512 << 20,
+        retryPolicy: RetryPolicy = RetryPolicy(), clock: @escaping @Sendable () -> Timestamp = Outbox.systemClock
+    ) throws(OutboxError) {
+        self.layout = SpoolLayout(directory: directory)
+        self.maxDocumentBytes = maxDocumentBytes
+        self.minFreeBytes = minFreeBytes
+        self.retryPolicy = retryPolicy
+        self.clock = clock
+        // Jobs are other people's documents: the spool is 0700 and everything in it 0600.
+        for path in [layout.directory, layout.payloads, layout.incoming, layout.failed] {
+            try Durability.makeDirectory(path, mode: 0o700)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL: a commit is on disk when it returns, which is what "accepted" means.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let previousMask = umask(0o077)
+            defer { umask(previousMask) }
+            database = try DatabasePool(path: layout.database, configuration: configuration)
+            try Schema.migrator.migrate(database)
+        } catch {
+            throw OutboxError(.database, "cannot open the outbox database \(layout.database): \(error)")
+        }
+    }
+
+    public static let systemClock: @Sendable () -> Timestamp = {
+        Timestamp(secondsSince1970: Date().timeIntervalSince1970)
+    }
+
+    /// Runs blocking outbox work off the cooperative thread pool.
+    public func perform<T: Sendable>(_ work: @escaping @Sendable (Outbox) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            ioQueue.async {
+                continuation.resume(with: Result { try work(self) })
+            }
+        }
+    }
+
+    // MARK: Space
+
+    /// Free bytes on the spool's file system, for the unprivileged user.
+    public func freeBytes() -> Int64? {
+        var info = statvfs()
+        guard statvfs(layout.directory, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
+    /// False while the spool's free space is under `spool.min_free_mb`: sources must keep their files.
+    public func hasFreeSpace() -> Bool {
+        guard let free = freeBytes() else { return true }
+        return free >= minFreeBytes
+    }
+
+    // MARK: Reading
+
+    public func job(_ id: JobID) throws(OutboxError) -> Job? {
+        try read { db in try JobRecord.fetchOne(db, key: id.rawValue)?.job }
+    }
+
+    /// Jobs newest first, optionally only those in `states`.
+    public func jobs(states: Set<JobState>? = nil, limit: Int = 100) throws(OutboxError) -> [Job] {
+        try read { db in
+            var request = JobRecord.order(JobRecord.Columns.id.desc).limit(limit)
+            if let states {
+                request = request.filter(states.map(\.rawValue).contains(JobRecord.Columns.state))
+            }
+            return try request.fetchAll(db).map(\.job)
+        }
+    }
+
+    /// Where a failed job's payload was put.
+    public func failedPath(of id: JobID) throws(OutboxError) -> String? {
+        try read { db in try JobRecord.fetchOne(db, key: id.rawValue)?.failedPath }
+    }
+
+    /// When the earliest queued job is due; nil when nothing is queued.
+    public func nextDueTime() throws(OutboxError) -> Timestamp? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM job WHERE state = 'queued'")
+                .map(Timestamp.init(millisecondsSince1970:))
+        }
+    }
+
+    // MARK: Database plumbing
+
+    func read<T>(_ body: (Database) throws -> T) throws(OutboxError) -> T {
+        do {
+            return try database.read(body)
+        } catch let error as OutboxError {
+            throw error
+        } catch {
+            throw OutboxError(.database, "reading the outbox \(layout.database) failed: \(error)")
+        }
+    }
+
+    /// One transaction. Every write in the outbox goes through here.
+    func write<T>(_ body: (Database) throws -> T) throws(OutboxError) -> T {
+        do {
+            return try database.write(body)
+        } catch let error as OutboxError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw OutboxError(.diskFull, "the outbox database \(layout.database) cannot grow: the disk is full")
+        } catch {
+            throw OutboxError(.database, "writing the outbox \(layout.database) failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Config
+import Foundation
+import Outbox
+
+/// `--config PATH`, shared by every subcommand.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String = DaemonConfiguration.defaultPath
+
+    func load() throws -> DaemonConfiguration {
+        do {
+            return try ConfigurationLoader.load(path: config)
+        } catch {
+            throw CLIError("configuration refused: \(error)", exitCode: 78)  // EX_CONFIG
+        }
+    }
+
+    /// The outbox of the configured spool, for the inspection commands (safe while the daemon runs).
+    func openOutbox() throws -> (DaemonConfiguration, Outbox) {
+        let configuration = try load()
+        let layout = SpoolLayout(directory: configuration.spool.directory)
+        guard FileManager.default.fileExists(atPath: layout.database) else {
+            throw CLIError("no outbox at \(layout.database): has `spoolbridge run` started with this configuration?")
+        }
+        do {
+            let outbox = try Outbox(
+                directory: configuration.spool.directory, maxDocumentBytes: configuration.spool.maxDocumentBytes,
+                minFreeBytes: configuration.spool.minFreeBytes, retryPolicy: configuration.retryPolicy)
+            return (configuration, outbox)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
+
+/// An error the CLI prints as one line on stderr, with a chosen exit status.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32
+
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+}
+
+extension ParsableCommand {
+    /// Prints `error` as `spoolbridge: …` and exits with its status.
+    static func fail(_ error: Error) -> Never {
+        let code = (error as? CLIError)?.exitCode ?? 1
+        FileHandle.standardError.write(Data("spoolbridge: \(error)\n".utf8))
+        Foundation.exit(code)
+    }
+}

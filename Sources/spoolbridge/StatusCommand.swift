@@ -1,0 +1,47 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Outbox
+import SpoolbridgeCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the outbox: jobs per state, the oldest waiting job, the last error, each hot folder.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        do {
+            let (configuration, outbox) = try options.openOutbox()
+            let summary = try outbox.summary()
+            let running = DaemonNudge.isRunning(spool: outbox.layout)
+            print("daemon: \(running ? "running" : "not running") (spool \(outbox.layout.directory))")
+            let states = JobState.allCases.map { "\($0.rawValue) \(summary.counts[$0] ?? 0)" }
+            print("jobs: " + states.joined(separator: ", "))
+            if let oldest = summary.oldestQueuedSince {
+                print("oldest waiting job: \(Formatting.age(since: oldest)) old")
+            }
+            if let free = summary.freeBytes {
+                let floor = configuration.spool.minFreeBytes
+                print("spool free space: \(free >> 20) MB\(free < floor ? " — BELOW spool.min_free_mb (\(floor >> 20) MB): new jobs are held back" : "")")
+            }
+            if let failure = summary.lastFailure, let error = failure.lastError {
+                print("last error: job \(failure.id) \"\(failure.request.title)\" (\(failure.state.rawValue), \(Formatting.age(since: failure.updatedAt)) ago): \(error)")
+            }
+            let recent = try outbox.jobs(states: nil, limit: 10_000)
+            for folder in configuration.hotFolders {
+                let mine = recent.filter {
+                    if case .hotFolder(let origin) = $0.source { return origin.originalPath.hasPrefix(folder.path + "/") }
+                    return false
+                }
+                let waiting = mine.filter { !$0.state.isFinal }.count
+                let failed = mine.filter { $0.state == .failed }.count
+                let delivered = mine.filter { $0.state == .delivered }.count
+                print("hot folder \(folder.path) -> \(folder.port): \(waiting) waiting, \(delivered) delivered, \(failed) failed (failed files in \(folder.failedDirectory))")
+            }
+        } catch {
+            Self.fail(error)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Dispatch
+import Testing
+
+@testable import Ingest
+
+@Suite struct SettleTrackerTests {
+    private let second: UInt64 = 1_000_000_000
+
+    private func at(_ seconds: Double) -> DispatchTime {
+        DispatchTime(uptimeNanoseconds: 1_000 * second + UInt64(seconds * Double(second)))
+    }
+
+    private func stamp(size: Int64, mtime: Int = 100) -> FileStatus.Stamp {
+        FileStatus.Stamp(size: size, modifiedSeconds: mtime, modifiedNanoseconds: 0, device: 1, inode: 7)
+    }
+
+    @Test func nothingPendingMeansNoDeadline() {
+        let tracker = SettleTracker<Int>(settleNanoseconds: second)
+        #expect(tracker.nextDeadline == nil)
+        #expect(tracker.isEmpty)
+    }
+
+    @Test func anUnchangedFileSettlesAfterTheSettleTime() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))
+        #expect(tracker.nextDeadline == at(1))
+        #expect(tracker.takeSettled(now: at(0.5)) { _ in stamp(size: 10) }.isEmpty)
+        let settled = tracker.takeSettled(now: at(1)) { _ in stamp(size: 10) }
+        #expect(settled.map(\.path) == ["/h/a"])
+        #expect(tracker.isEmpty)
+        #expect(tracker.nextDeadline == nil)
+    }
+
+    @Test func aFileThatChangedStartsANewWindow() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))
+        #expect(tracker.takeSettled(now: at(1)) { _ in stamp(size: 20) }.isEmpty)
+        #expect(tracker.nextDeadline == at(2))
+        #expect(tracker.takeSettled(now: at(2)) { _ in stamp(size: 20, mtime: 101) }.isEmpty)
+        #expect(tracker.takeSettled(now: at(3)) { _ in stamp(size: 20, mtime: 101) }.map(\.path) == ["/h/a"])
+    }
+
+    @Test func newActivityPushesTheDeadlineBack() {
+        // An SMB client closing the file twice: the second close restarts the window.
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0.8))
+        #expect(tracker.nextDeadline == at(1.8))
+        #expect(tracker.takeSettled(now: at(1)) { _ in stamp(size: 10) }.isEmpty)
+        #expect(tracker.takeSettled(now: at(1.8)) { _ in stamp(size: 10) }.count == 1)
+    }
+
+    @Test func vanishedFilesAreDropped() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))
+        #expect(tracker.takeSettled(now: at(1)) { _ in nil }.isEmpty)
+        #expect(tracker.isEmpty)
+    }
+
+    @Test func settlesABurstTogetherInArrivalOrder() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        for index in 0..<1_000 {
+            tracker.noteActivity(path: "/h/\(index)", place: index % 3, stamp: stamp(size: 10), now: at(Double(index) / 10_000))
+        }
+        let settled = tracker.takeSettled(now: at(1.1)) { _ in stamp(size: 10) }
+        #expect(settled.map(\.path) == (0..<1_000).map { "/h/\($0)" })
+        #expect(settled.map(\.place) == (0..<1_000).map { $0 % 3 })
+        #expect(tracker.isEmpty)
+    }
+
+    @Test func forgottenFilesNeverSettle() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: second)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))
+        tracker.forget(path: "/h/a")
+        #expect(tracker.nextDeadline == nil)
+        #expect(tracker.takeSettled(now: at(5)) { _ in stamp(size: 10) }.isEmpty)
+    }
+}
