@@ -152,9 +152,11 @@ public struct CloudClient: Sendable {
     }
 
     /// Belt and braces: no failure message may quote the key, whatever a lower layer put in it.
+    /// Keys shorter than 8 characters (test keys like "k") are not searched for: replacing every
+    /// "k" would garble the message, and such keys are not real credentials.
     private func redacted(_ failure: DeliveryFailure) -> DeliveryFailure {
         let key = configuration.apiKey.exposedValue
-        guard !key.isEmpty, failure.message.contains(key) else { return failure }
+        guard key.count >= 8, failure.message.contains(key) else { return failure }
         var copy = failure
         copy.message = copy.message.replacing(key, with: "<redacted>")
         return copy

@@ -47,6 +47,9 @@ enum TransportFailure {
             if text.contains("CERTIFICATE_VERIFY_FAILED") {
                 return transient(unverifiedCertificate(host))
             }
+            if text.hasPrefix("DNS error") {
+                return transient("the cloud host \(url.host) could not be resolved (\(text)); check cloud.url and DNS")
+            }
             return transient("cannot reach the cloud at \(host): \(text)")
         }
     }

@@ -1,28 +1,29 @@
 import EmulatorKit
 import SpoolbridgeCore
 import Testing
+import Foundation
 @testable import CloudAPI
 
-@Test func probeMessages() async throws {
+func peakRSS() -> String {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    return status.split(separator: "\n").filter { $0.hasPrefix("VmHWM") || $0.hasPrefix("VmRSS") }.joined(separator: " ")
+}
+
+@Test func probeBig() async throws {
     let emulator = try await CloudEmulator.start(CloudEmulator.Configuration(apiKey: "k"))
     let directory = try TemporaryDirectory()
-    let path = try directory.file("a", bytes: patternBytes(count: 2_000_000))
-    let client = try CloudClient(configuration: .init(baseURL: emulator.baseURL, apiKey: Secret("k"), requestTimeout: .milliseconds(300)))
-    let req = DocumentRequest(username: "u", portname: "p", title: "t")
-    for fault in [Fault.resetConnection, .delay(milliseconds: 2000), .status(413, message: "too big"), .status(500, message: "")] {
-        emulator.inject(fault)
-        do { _ = try await client.uploadDocument(req, filePath: path, fileName: "a") } catch { print("PROBE \(fault): \(error.kind) \(error)") }
-    }
+    let path = directory.url.appendingPathComponent("big").path
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    let block = Data(patternBytes(count: 1 << 20))
+    for _ in 0..<1000 { try handle.write(contentsOf: block) }
+    try handle.close()
+    print("PROBE before", peakRSS())
+    let client = try CloudClient(configuration: .init(baseURL: "http://127.0.0.1:35717", apiKey: Secret("k")))
+    let started = ContinuousClock.now
+    let info = try await client.uploadDocument(DocumentRequest(username: "u", portname: "p", title: "t"), filePath: path, fileName: "a")
+    print("PROBE after", peakRSS(), ContinuousClock.now - started, info.uuid)
     try await client.shutdown()
     try await emulator.shutdown()
-    let c2 = try CloudClient(configuration: .init(baseURL: emulator.baseURL, apiKey: Secret("k")))
-    do { _ = try await c2.version() } catch { print("PROBE refused: \(error)") }
-    try await c2.shutdown()
-    let c3 = try CloudClient(configuration: .init(baseURL: "https://10.255.255.1:7300", apiKey: Secret("k"), connectTimeout: .milliseconds(300)))
-    do { _ = try await c3.version() } catch { print("PROBE connect timeout: \(error)") }
-    try await c3.shutdown()
-    let c4 = try CloudClient(configuration: .init(baseURL: "https://nonexistent.invalid", apiKey: Secret("k")))
-    do { _ = try await c4.version() } catch { print("PROBE dns: \(error)") }
-    try await c4.shutdown()
     directory.remove()
 }

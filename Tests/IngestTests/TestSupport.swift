@@ -56,7 +56,9 @@ final class HotFolderFixture: @unchecked Sendable {
     func waitUntilWatching(probeDirectory: String? = nil) async throws {
         let directory = probeDirectory ?? hot
         try writeFile(directory + "/ready-probe.txt", "probe")
-        try await waitFor("the probe file to become a job") { try self.jobs().contains { $0.request.title == "ready-probe.txt" } }
+        try await waitFor("the probe file to become a job") {
+            try self.outbox.jobs(states: nil, limit: 10_000).contains { $0.request.title == "ready-probe.txt" }
+        }
     }
 
     /// Jobs other than the readiness probe.

@@ -59,7 +59,7 @@ struct HandoffBodyTests {
     }
 
     @Test func frameHeaderIsBigEndian() {
-        let header = HandoffBody.frameHeader(length: 0x0102_0304)
-        #expect([header.0, header.1, header.2, header.3] == [1, 2, 3, 4])
+        let header = HandoffBody.frameHeader(length: 0x00AB_CDEF)
+        #expect([header.0, header.1, header.2, header.3] == [0, 0xAB, 0xCD, 0xEF])
     }
 }

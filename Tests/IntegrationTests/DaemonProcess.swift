@@ -1,0 +1,104 @@
+import Foundation
+
+/// A `spoolbridge` daemon started as a real process with its own config, spool and log file.
+final class DaemonProcess {
+    let configPath: String
+    let logPath: String
+    private(set) var process: Process?
+
+    /// `extraConfig` is appended to a config with `[cloud]`, `[spool]` and a fast retry policy.
+    init(in directory: TemporaryDirectory, cloudURL: String, apiKey: String = "test-api-key",
+         concurrency: Int = 4, extraConfig: String) throws {
+        let keyPath = directory.path + "/api-key"
+        try apiKey.write(toFile: keyPath, atomically: true, encoding: .utf8)
+        chmod(keyPath, 0o600)
+        configPath = directory.path + "/spoolbridge.toml"
+        logPath = directory.path + "/daemon.log"
+        let config = """
+            [cloud]
+            url = "\(cloudURL)"
+            api_key_file = "\(keyPath)"
+
+            [spool]
+            directory = "\(directory.path)/spool"
+            min_free_mb = 0
+
+            [delivery]
+            concurrency = \(concurrency)
+            retry_base_seconds = 0.05
+            retry_max_seconds = 0.5
+
+            [cups]
+            enabled = false
+
+            \(extraConfig)
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Executables.path("spoolbridge"))
+        process.arguments = ["run", "--config", configPath, "--log-level", "debug"]
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardError = log
+        process.standardOutput = log
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment.removeValue(forKey: "JOURNAL_STREAM")
+        process.environment = environment
+        try process.run()
+        self.process = process
+    }
+
+    /// Waits until the daemon logged that it runs.
+    func waitUntilRunning() async throws {
+        try await waitUntil("daemon start (log: \(logPath))") {
+            guard let process, process.isRunning else {
+                throw HarnessError("daemon exited early: \(log)")
+            }
+            return log.contains("spoolbridge is running")
+        }
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// `kill -9`: no chance to clean up, as in a crash or power cut.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func stop() {
+        guard let process else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { kill9() }
+
+    /// Runs a CLI subcommand against this daemon's config; returns (status, stdout+stderr).
+    func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runCommand(Executables.path("spoolbridge"), arguments + ["--config", configPath])
+    }
+}
+
+func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
