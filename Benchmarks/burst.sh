@@ -81,7 +81,7 @@ BENCH_PIDS+=("$INOTIFY_PID")
 while IFS= read -r f; do
     curl -sS -f -o /dev/null -H @"$WORK/api-key.header" -X PUT \
         -F username=bench -F portname=Bench -F "title=$(basename "$f")" \
-        -F "data=@$f;filename=$(basename "$f")" "$EMU_URL/api/v1/documents" && rm -f "$f"
+        -F "data=@$f;filename=$(basename "$f");type=application/octet-stream" "$EMU_URL/api/v1/documents" && rm -f "$f"
 done <"$WORK/events.fifo" &
 BRIDGE_PID=$!
 BENCH_PIDS+=("$BRIDGE_PID")

@@ -56,7 +56,9 @@ public struct CloudClient: Sendable {
         var request = HTTPClientRequest(url: baseURL.endpoint("version"))
         request.method = .GET
         request.headers = commonHeaders()
-        let (status, headers, body) = try await execute(request, label: "GET /version")
+        // A probe must answer quickly: a hung cloud should not hold the probe for the upload timeout.
+        let (status, headers, body) = try await execute(
+            request, label: "GET /version", timeout: min(configuration.requestTimeout, Self.probeTimeout))
         guard (200...299).contains(status) else {
             throw CloudAnswer.failure(status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body, now: Self.unixNow())
         }
@@ -99,7 +101,8 @@ public struct CloudClient: Sendable {
         request.headers.add(name: "Content-Type", value: form.contentType)
         request.body = .stream(UploadBody(form: form, file: file), length: .known(form.contentLength(fileSize: file.size)))
 
-        let (status, headers, body) = try await execute(request, label: "PUT /documents (\(file.size) bytes)")
+        let (status, headers, body) = try await execute(
+            request, label: "PUT /documents (\(file.size) bytes)", timeout: configuration.requestTimeout)
         guard (200...299).contains(status) else {
             throw CloudAnswer.failure(status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body, now: Self.unixNow())
         }
@@ -114,12 +117,12 @@ public struct CloudClient: Sendable {
     }
 
     /// Sends a request and reads the answer (at most `answerLimit` bytes of body are kept).
-    private func execute(_ request: HTTPClientRequest, label: String) async throws(DeliveryFailure)
+    private func execute(_ request: HTTPClientRequest, label: String, timeout: Duration) async throws(DeliveryFailure)
         -> (status: Int, headers: HTTPHeaders, body: [UInt8])
     {
         let started = ContinuousClock.now
         do {
-            let response = try await http.execute(request, deadline: .now() + configuration.requestTimeout.timeAmount)
+            let response = try await http.execute(request, deadline: .now() + timeout.timeAmount)
             var body: [UInt8] = []
             for try await chunk in response.body {
                 body.append(contentsOf: chunk.readableBytesView.prefix(Self.answerLimit - body.count))
@@ -134,11 +137,13 @@ public struct CloudClient: Sendable {
             return (Int(response.status.code), response.headers, body)
         } catch {
             let failure = TransportFailure.failure(
-                for: error, url: baseURL, connectTimeout: configuration.connectTimeout,
-                requestTimeout: configuration.requestTimeout)
+                for: error, url: baseURL, connectTimeout: configuration.connectTimeout, requestTimeout: timeout)
             throw redacted(failure)
         }
     }
+
+    /// The longest `version()` waits, whatever the upload timeout.
+    static let probeTimeout: Duration = .seconds(60)
 
     /// Answers are small JSON documents; anything beyond this is cut (and the connection dropped).
     static let answerLimit = 64 * 1024

@@ -37,7 +37,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 connectTimeout: .seconds(10), requestTimeout: .seconds(30)))
             do {
                 let version = try await client.version()
-                print("cloud \(configuration.cloud.url): answers (\(version))")
+                print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
                 try? await client.shutdown()
             } catch {
                 try? await client.shutdown()

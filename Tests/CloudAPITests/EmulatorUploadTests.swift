@@ -136,6 +136,33 @@ struct EmulatorUploadTests {
         }
     }
 
+    @Test("a file truncated during the upload fails transiently with a clear message")
+    func fileShrinksDuringUpload() async throws {
+        try await withEmulator { emulator, client, directory in
+            // 64 MB sparse file: instant to make, long enough that the upload is still running when it is cut.
+            let path = try directory.file("growing.pdf", bytes: [])
+            #expect(truncate(path, 64 * 1024 * 1024) == 0)
+            let request = simple
+            let upload = Task { () -> DeliveryFailure? in
+                do throws(DeliveryFailure) {
+                    _ = try await client.uploadDocument(request, filePath: path, fileName: "growing.pdf")
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while emulator.requestCount(path: "/api/v1/documents") == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            #expect(truncate(path, 1024) == 0)
+            let failure = await upload.value
+            #expect(failure?.kind == .transient)
+            #expect(failure?.message.contains("changed size during the upload") == true)
+            #expect(emulator.documents().isEmpty)
+        }
+    }
+
     @Test("parallel uploads share the pool and all arrive")
     func parallelUploads() async throws {
         try await withEmulator(maxConnections: 2) { emulator, client, directory in

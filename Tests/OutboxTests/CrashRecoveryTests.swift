@@ -196,8 +196,8 @@ struct CrashRecoveryTests {
 
     @Test func recoveryIsIdempotentAndLeavesACleanSpoolAlone() throws {
         let fixture = try OutboxFixture()
-        let queued = try fixture.claimNewFile("a.pdf")
         let uploading = try fixture.startUpload(of: try fixture.claimNewFile("b.pdf"))
+        let queued = try fixture.claimNewFile("a.pdf")
         try writeFile(fixture.layout.payload("orphan"), "x")
 
         let restarted = try fixture.reopen()

@@ -99,7 +99,7 @@ struct HandoffProtocolTests {
     @Test func replyReasonsAreFlattenedToOneLine() {
         let line = HandoffReply.failed("first\nsecond\r\nthird").line
         #expect(!line.contains("\n") && !line.contains("\r"))
-        #expect(HandoffReply(line: line) == .failed("first second  third"))
+        #expect(HandoffReply(line: line) == .failed("first second third"))
     }
 
     @Test(arguments: ["", "HELLO", "OK", "OK x", "ERR"])

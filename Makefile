@@ -1,0 +1,32 @@
+# spoolbridge: the two set-up commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: deps build demo test bench deb clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+# Build, start the cloud emulator, run the daemon on a temporary hot folder, drop a document, show it delivered.
+demo: deps
+	scripts/demo.sh
+
+# The whole suite: unit, integration (real daemon, emulator, inotify, SQLite) and CUPS tests (a private cupsd).
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+# Benchmarks with figures (release build); results go to Docs/performance.md by hand.
+bench: deps
+	Benchmarks/burst.sh
+	Benchmarks/large.sh
+	Benchmarks/idle.sh
+
+deb: deps
+	packaging/build-deb.sh
+
+clean:
+	rm -rf .build .build-release
