@@ -1,0 +1,284 @@
+import Config
+import Testing
+
+@Suite("Configuration: refusals name the key, the line and what is expected")
+struct ConfigurationErrorTests {
+    @Test func missingCloudSection() {
+        let text = """
+            [spool]
+            directory = "/var/lib/spoolbridge"
+            """
+        expectRefusal(text, code: .missingKey, key: "cloud", line: nil, mentioning: ["[cloud]"])
+    }
+
+    @Test func missingURL() {
+        let text = """
+            [cloud]
+            api_key_file = "/etc/spoolbridge/api-key"
+            """
+        expectRefusal(text, code: .missingKey, key: "cloud.url", line: 1)
+    }
+
+    @Test func plainHTTPToARemoteHostNamesAllowInsecureHTTP() {
+        let text = """
+            [cloud]
+            url = "http://print.example.com"
+            """
+        expectRefusal(text, code: .insecure, key: "cloud.url", line: 2, mentioning: ["allow_insecure_http", "https://"])
+    }
+
+    @Test func plainHTTPWithAllowInsecureFalseIsStillRefused() {
+        let text = """
+            [cloud]
+            allow_insecure_http = false
+            url = "http://10.1.2.3:7300"
+            """
+        expectRefusal(text, code: .insecure, key: "cloud.url", line: 3, mentioning: ["allow_insecure_http"])
+    }
+
+    @Test(arguments: ["ftp://print.example.com", "print.example.com", "https://", "https://[::1"])
+    func aURLThatIsNotHTTPIsRefused(url: String) {
+        let text = "[cloud]\nurl = \"\(url)\"\n"
+        expectRefusal(text, code: .invalidValue, key: "cloud.url", line: 2, mentioning: ["https://"])
+    }
+
+    @Test func credentialsInTheURLAreRefusedWithoutEchoingThem() {
+        let text = """
+            [cloud]
+            url = "https://admin:hunter2@print.example.com"
+            """
+        guard let error = refusal(text) else { return }
+        #expect(error.key == "cloud.url")
+        #expect(!error.description.contains("hunter2"), "a password must not reach the log: \(error)")
+    }
+
+    @Test func badDuplexValue() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            duplex = "both-sides"
+            """)
+        expectRefusal(
+            text, code: .invalidValue, key: "hotfolder[0].duplex", line: line(of: "duplex", in: text),
+            mentioning: ["simplex", "long-edge", "short-edge", "both-sides"])
+    }
+
+    @Test func copiesZero() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            copies = 0
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].copies", line: line(of: "copies", in: text), mentioning: ["1"])
+    }
+
+    @Test func copiesAsAStringIsRefused() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            copies = "2"
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].copies", line: line(of: "copies", in: text))
+    }
+
+    @Test func grayscaleMustBeABoolean() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            grayscale = "yes"
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].grayscale", line: line(of: "grayscale", in: text), mentioning: ["true"])
+    }
+
+    @Test func aTypoedKeyIsRefusedNotIgnored() {
+        let text = minimalCloud + """
+
+
+            [spool]
+            directory = "/var/lib/spoolbridge"
+            max_documen_mb = 50
+            """
+        expectRefusal(
+            text, code: .unknownKey, key: "spool.max_documen_mb", line: line(of: "max_documen_mb", in: text),
+            mentioning: ["max_document_mb"])
+    }
+
+    @Test func anUnknownSectionIsRefused() {
+        let text = minimalCloud + "\n\n[clodu]\nurl = \"https://x\"\n"
+        expectRefusal(text, code: .unknownKey, key: "clodu", line: line(of: "[clodu]", in: text), mentioning: ["cloud"])
+    }
+
+    @Test func anUnknownKeyInAHotFolderIsRefused() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            dupelx = "simplex"
+            """)
+        expectRefusal(text, code: .unknownKey, key: "hotfolder[0].dupelx", line: line(of: "dupelx", in: text), mentioning: ["duplex"])
+    }
+
+    @Test func bothUserAndOwner() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            owner = "subfolder"
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].owner", line: line(of: "owner", in: text), mentioning: ["user"])
+    }
+
+    @Test func neitherUserNorOwner() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            """)
+        expectRefusal(
+            text, code: .missingKey, key: "hotfolder[0].user", line: line(of: "[[hotfolder]]", in: text),
+            mentioning: ["owner", "subfolder", "file-owner"])
+    }
+
+    @Test func anUnknownOwnerKind() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            owner = "group"
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].owner", line: line(of: "owner", in: text), mentioning: ["group"])
+    }
+
+    @Test func missingPort() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            user = "alice"
+            """)
+        expectRefusal(text, code: .missingKey, key: "hotfolder[0].port", line: line(of: "[[hotfolder]]", in: text))
+    }
+
+    @Test func aRelativeHotFolderPath() {
+        let text = withHotFolder("""
+            path = "print/a"
+            port = "A"
+            user = "alice"
+            """)
+        expectRefusal(
+            text, code: .invalidValue, key: "hotfolder[0].path", line: line(of: "path", in: text), mentioning: ["absolute", "print/a"])
+    }
+
+    @Test func aRelativeSpoolDirectory() {
+        let text = minimalCloud + "\n[spool]\ndirectory = \"var/lib/spoolbridge\"\n"
+        expectRefusal(text, code: .invalidValue, key: "spool.directory", line: line(of: "directory", in: text), mentioning: ["absolute"])
+    }
+
+    @Test func aTOMLSyntaxErrorGivesItsLine() {
+        let text = """
+            [cloud]
+            url = "https://print.example.com
+
+            [spool]
+            """
+        guard let error = refusal(text) else { return }
+        #expect(error.code == .syntax)
+        #expect(error.line == 2, "\(error)")
+        #expect(error.description.hasPrefix("\(configFile):2"), "\(error)")
+    }
+
+    @Test func aSyntaxErrorFurtherDownGivesThatLine() {
+        let text = minimalCloud + "\n\n[delivery]\nconcurrency = = 4\n"
+        guard let error = refusal(text) else { return }
+        #expect(error.code == .syntax)
+        #expect(error.line == line(of: "concurrency", in: text), "\(error)")
+    }
+
+    @Test func theSameHotFolderTwice() {
+        let text = minimalCloud + """
+
+
+            [[hotfolder]]
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+
+            [[hotfolder]]
+            path = "/srv/print/a/"
+            port = "B"
+            user = "bob"
+            """
+        let secondPath = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .indices.filter { text.split(separator: "\n", omittingEmptySubsequences: false)[$0].contains("path =") }.last.map { $0 + 1 }
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[1].path", line: secondPath, mentioning: ["/srv/print/a", "twice"])
+    }
+
+    @Test func aFailedFolderInsideASubfolderOwnerHotFolder() {
+        let text = withHotFolder("""
+            path = "/srv/print/team"
+            port = "Team"
+            owner = "subfolder"
+            failed = "/srv/print/team/failed"
+            """)
+        expectRefusal(
+            text, code: .invalidValue, key: "hotfolder[0].failed", line: line(of: "failed =", in: text), mentioning: ["outside"])
+    }
+
+    @Test func anArchiveEqualToTheHotFolder() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            archive = "/srv/print/a/"
+            """)
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[0].archive", line: line(of: "archive", in: text), mentioning: ["outside"])
+    }
+
+    @Test func errorsInTheSecondHotFolderPointAtItsOwnLines() {
+        let text = minimalCloud + """
+
+
+            [[hotfolder]]
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            copies = 2
+
+            [[hotfolder]]
+            path = "/srv/print/b"
+            port = "B"
+            user = "bob"
+            copies = 1000
+            """
+        expectRefusal(text, code: .invalidValue, key: "hotfolder[1].copies", line: line(of: "copies = 1000", in: text))
+    }
+
+    @Test func aSingleHotfolderTableInsteadOfAnArrayIsExplained() {
+        let text = minimalCloud + "\n\n[hotfolder]\npath = \"/srv/print/a\"\nport = \"A\"\nuser = \"alice\"\n"
+        guard let error = refusal(text) else { return }
+        #expect(error.key == "hotfolder")
+        #expect(error.description.contains("[[hotfolder]]"), "\(error)")
+    }
+
+    @Test func aDocumentLimitAboveTheCloudsIsRefused() {
+        let text = minimalCloud + "\n[spool]\nmax_document_mb = 500\n"
+        expectRefusal(text, code: .invalidValue, key: "spool.max_document_mb", line: line(of: "max_document_mb", in: text), mentioning: ["200"])
+    }
+
+    @Test(arguments: ["0", "-1", "1000"])
+    func concurrencyOutOfRange(value: String) {
+        let text = minimalCloud + "\n[delivery]\nconcurrency = \(value)\n"
+        expectRefusal(text, code: .invalidValue, key: "delivery.concurrency", line: line(of: "concurrency", in: text))
+    }
+
+    @Test func theDescriptionIsFileLineKeyMessage() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            copies = 0
+            """)
+        guard let error = refusal(text) else { return }
+        #expect(error.description == "\(configFile):\(error.line ?? -1): hotfolder[0].copies: \(error.message)")
+    }
+}
