@@ -35,6 +35,12 @@ extension Outbox {
                 _ = try? Durability.move(origin.originalPath, to: payload)
             }
             if Durability.exists(payload) {
+                // A cross-file-system move may have stopped after the copy and before the unlink:
+                // the copy is complete (it was renamed into place), so the original must go, or the
+                // start-up scan would take it a second time.
+                if case .hotFolder(let origin) = record.source, Durability.exists(origin.originalPath) {
+                    unlink(origin.originalPath)
+                }
                 try Durability.fsyncDirectory(layout.payloads)
                 let transition = try Self.transition(.payloadStored, record.job, now, retryPolicy)
                 record.update(from: transition.job)

@@ -17,7 +17,7 @@ struct ValidConfigurationTests {
         #expect(configuration.spool.minFreeBytes == 1024 * 1024 * 1024)
         #expect(configuration.delivery.concurrency == 8)
         #expect(configuration.delivery.maxAgeHours == 48)
-        #expect(configuration.retryPolicy.maxAgeSeconds == 48 * 3600)
+        #expect(configuration.retryPolicy.maxAgeSeconds == Double(48 * 3600))
 
         try #require(configuration.hotFolders.count == 3)
         let finance = configuration.hotFolders[0]
@@ -52,7 +52,7 @@ struct ValidConfigurationTests {
         #expect(configuration.spool.minFreeBytes == 256 * 1024 * 1024)
         #expect(configuration.delivery.concurrency == 4)
         #expect(configuration.delivery.maxAgeHours == 72)
-        #expect(configuration.retryPolicy.maxAgeSeconds == 72 * 3600)
+        #expect(configuration.retryPolicy.maxAgeSeconds == Double(72 * 3600))
         #expect(configuration.hotFolders.isEmpty)
     }
 

@@ -42,7 +42,7 @@ import Testing
 
     @Test func takesAFileWrittenInTwoRoundsOnceAfterItSettles() async throws {
         let fixture = try HotFolderFixture()
-        fixture.start(fixture.settings(), settleTime: .seconds(1))
+        fixture.start(fixture.settings(), settleTime: .milliseconds(600))
         try await fixture.waitUntilWatching()
 
         let path = fixture.hot + "/smb.pdf"
@@ -56,6 +56,7 @@ import Testing
         let jobs = try fixture.jobs()
         #expect(jobs.count == 1)
         #expect(jobs.first?.payloadSize == 10_000)
+        #expect(jobs.first?.state == .queued)
         try await fixture.stop()
     }
 
@@ -150,6 +151,7 @@ import Testing
         }
         try await waitFor("200 jobs") { try fixture.jobs().count >= 200 }
 
+        #expect(try fixture.jobs().allSatisfy { $0.state == .queued })
         let titles = try fixture.jobs().map(\.request.title)
         #expect(titles.count == 200)
         #expect(Set(titles) == Set((0..<200).map { "burst-\($0).pdf" }))

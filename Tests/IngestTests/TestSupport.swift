@@ -57,13 +57,14 @@ final class HotFolderFixture: @unchecked Sendable {
         let directory = probeDirectory ?? hot
         try writeFile(directory + "/ready-probe.txt", "probe")
         try await waitFor("the probe file to become a job") {
-            try self.outbox.jobs(states: nil, limit: 10_000).contains { $0.request.title == "ready-probe.txt" }
+            try self.outbox.jobs(states: [.queued], limit: 10_000).contains { $0.request.title == "ready-probe.txt" }
         }
     }
 
-    /// Jobs other than the readiness probe.
+    /// Jobs other than the readiness probe, once accepted: a claim commits `receiving` rows first and marks them
+    /// queued after the files are in the spool.
     func jobs() throws -> [Job] {
-        try outbox.jobs(states: nil, limit: 10_000).filter { $0.request.title != "ready-probe.txt" }
+        try outbox.jobs(states: nil, limit: 10_000).filter { $0.request.title != "ready-probe.txt" && $0.state != .receiving }
     }
 
     func contents(of directory: String) -> Set<String> {
