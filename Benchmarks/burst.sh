@@ -38,10 +38,14 @@ write_config "$WORK/daemon.toml" "$WORK/spool" "$WORK/hot-daemon"
 start_daemon "$WORK/daemon.toml" "$WORK/daemon.log"
 emulator_reset
 note "daemon: dropping $FILES files"
+daemon_cpu0=$(proc_cpu_ticks "$DAEMON_PID")
+emulator_cpu0=$(proc_cpu_ticks "$EMU_PID")
 t0=$EPOCHREALTIME
 drop "$WORK/stage-daemon" "$WORK/hot-daemon"
 t_dropped=$EPOCHREALTIME
 wait_for_documents "$FILES" "$DEADLINE"
+daemon_cpu=$(calc "($(proc_cpu_ticks "$DAEMON_PID") - $daemon_cpu0) / $CLOCK_TICKS")
+emulator_cpu=$(calc "($(proc_cpu_ticks "$EMU_PID") - $emulator_cpu0) / $CLOCK_TICKS")
 daemon_seconds=$(calc "$DONE_AT - $t0")
 daemon_t0_ms=$(( ${t0/./} / 1000 ))
 daemon_drop_seconds=$(calc "$t_dropped - $t0")
@@ -92,10 +96,12 @@ until grep -q 'Watches established' "$WORK/inotifywait.err"; do
 done
 emulator_reset
 note "shell bridge: dropping $FILES files"
+emulator_cpu0=$(proc_cpu_ticks "$EMU_PID")
 t0=$EPOCHREALTIME
 drop "$WORK/stage-shell" "$WORK/hot-shell"
 wait_for_documents "$FILES" "$DEADLINE"
 shell_seconds=$(calc "$DONE_AT - $t0")
+shell_emulator_cpu=$(calc "($(proc_cpu_ticks "$EMU_PID") - $emulator_cpu0) / $CLOCK_TICKS")
 emulator_count
 shell_count=$EMU_DOCUMENTS
 stop_process "$INOTIFY_PID"
@@ -119,3 +125,5 @@ fi
 echo "daemon: received $received_count documents, $duplicates duplicates, $missing missing," \
     "$delivered jobs delivered in the outbox, $left_in_folder files left in the hot folder"
 echo "shell bridge: emulator holds $shell_count documents"
+echo "CPU seconds during the spoolbridge run: daemon $daemon_cpu, emulator $emulator_cpu" \
+    "(of $(calc "$(nproc) * $daemon_seconds") available on $(nproc) cores); emulator during the shell run: $shell_emulator_cpu"

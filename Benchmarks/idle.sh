@@ -15,18 +15,6 @@ start_emulator
 write_config "$WORK/daemon.toml" "$WORK/spool" "$WORK/hot"
 start_daemon "$WORK/daemon.toml" "$WORK/daemon.log"
 
-TICKS=$(getconf CLK_TCK)
-
-# utime + stime in clock ticks, for the whole process (all threads). Field 2 (comm) may hold spaces, so
-# count fields after its closing parenthesis: utime and stime are fields 14 and 15.
-cpu_ticks() {
-    local stat rest
-    stat=$(<"/proc/$DAEMON_PID/stat")
-    rest=${stat##*) }
-    read -r -a fields <<<"$rest"
-    echo $((fields[11] + fields[12]))
-}
-
 # One line per thread: "TID NAME VOLUNTARY NONVOLUNTARY".
 thread_switches() {
     local task
@@ -39,14 +27,14 @@ thread_switches() {
     done
 }
 
-cpu0=$(cpu_ticks)
+cpu0=$(proc_cpu_ticks "$DAEMON_PID")
 thread_switches >"$WORK/switches.0"
 threads0=$(wc -l <"$WORK/switches.0")
 t0=$EPOCHREALTIME
 note "measuring the idle daemon for $DURATION s"
 nap "$DURATION"
 kill -0 "$DAEMON_PID" 2>/dev/null || die "the daemon exited during the measurement: $(tail -5 "$WORK/daemon.log")"
-cpu1=$(cpu_ticks)
+cpu1=$(proc_cpu_ticks "$DAEMON_PID")
 thread_switches >"$WORK/switches.1"
 elapsed=$(calc "$EPOCHREALTIME - $t0")
 rss_kb=$(proc_status_kb "$DAEMON_PID" VmRSS)
@@ -65,7 +53,7 @@ echo
 echo "idle: one empty hot folder, nothing queued, measured for $elapsed s after \"spoolbridge is running\""
 machine_line
 printf '%-34s %12s %s\n' "measure" "value" "target"
-printf '%-34s %12s %s\n' "CPU time (utime+stime)" "$(calc "($cpu1 - $cpu0) / $TICKS") s" "~0 (clock tick = $(calc "1 / $TICKS") s)"
+printf '%-34s %12s %s\n' "CPU time (utime+stime)" "$(calc "($cpu1 - $cpu0) / $CLOCK_TICKS") s" "~0 (clock tick = $(calc "1 / $CLOCK_TICKS") s)"
 printf '%-34s %12s %s\n' "wake-ups (context switches)" "$total_switches" "($voluntary voluntary)"
 printf '%-34s %12s %s\n' "wake-ups per second" "$(calc "$total_switches / $elapsed")" "<= 1"
 printf '%-34s %12s %s\n' "RSS (VmRSS) at the end" "$(calc "$rss_kb / 1024") MiB" "<= 30 MiB"

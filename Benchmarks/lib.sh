@@ -159,7 +159,7 @@ start_daemon() {
     DAEMON_PID=$!
     BENCH_PIDS+=("$DAEMON_PID")
     local deadline=$((SECONDS + 30))
-    until grep -q 'spoolbridge is running' "$log"; do
+    until grep -qs 'spoolbridge is running' "$log"; do
         kill -0 "$DAEMON_PID" 2>/dev/null || die "the daemon exited: $(tail -5 "$log")"
         ((SECONDS < deadline)) || die "the daemon did not report running within 30 s: $(tail -5 "$log")"
         nap 0.01
@@ -174,6 +174,17 @@ stop_process() {
 
 # One field of /proc/PID/status in kB (VmRSS, VmHWM, ...).
 proc_status_kb() { awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"; }
+
+# CPU time (utime + stime, all threads) of a process in clock ticks. Field 2 (comm) may hold spaces,
+# so fields are counted after its closing parenthesis: utime and stime are fields 14 and 15.
+proc_cpu_ticks() {
+    local stat rest fields
+    stat=$(<"/proc/$1/stat")
+    rest=${stat##*) }
+    read -r -a fields <<<"$rest"
+    echo $((fields[11] + fields[12]))
+}
+CLOCK_TICKS=$(getconf CLK_TCK)
 
 machine_line() {
     echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"

@@ -22,6 +22,7 @@ struct TableReader {
             hotFolders: try hotFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         try checkDistinctFolders(configuration.hotFolders)
+        try checkOutputFolders(configuration.hotFolders)
         return configuration
     }
 
@@ -32,7 +33,9 @@ struct TableReader {
         let url = try t.requiredString("url")
         let allowInsecure = try t.bool("allow_insecure_http", default: false)
         guard let parsed = CloudURL(url) else {
-            throw t.error(.invalidValue, "url", "expected http(s)://HOST[:PORT], e.g. \"https://print.example.com:7300\"; got \"\(url)\"")
+            // Never echo a URL with user information: it may hold a password.
+            let shown = url.contains("@") ? "a URL with user:password@ in it (not allowed)" : "\"\(url)\""
+            throw t.error(.invalidValue, "url", "expected http(s)://HOST[:PORT], e.g. \"https://print.example.com:7300\"; got \(shown)")
         }
         if parsed.scheme == "http" && !parsed.isLoopback && !allowInsecure {
             throw t.error(.insecure, "url",
@@ -127,12 +130,6 @@ struct TableReader {
         let port = try t.requiredString("port")
         let failed = try t.path("failed", default: path + "-failed")
         let archive = try t.optionalPath("archive")
-        for (key, folder) in [("failed", failed), ("archive", archive)] {
-            guard let folder else { continue }
-            if folder == path || (owner == .subfolder && folder.hasPrefix(path + "/")) {
-                throw t.error(.invalidValue, key, "\(folder) must be outside the hot folder \(path), or its files would be taken again")
-            }
-        }
         return HotFolderSettings(path: path, port: port, owner: owner, options: options,
                                  archiveDirectory: archive, failedDirectory: failed)
     }
@@ -142,6 +139,23 @@ struct TableReader {
         for (index, folder) in folders.enumerated() where !seen.insert(folder.path).inserted {
             throw ConfigError(.invalidValue, file: file, key: "hotfolder[\(index)].path",
                               line: lines.line(of: "hotfolder[\(index)].path"), "\(folder.path) is configured twice")
+        }
+    }
+
+    /// A failed or archive folder that is (inside) a watched folder would feed its files back in,
+    /// possibly to another port and user.
+    private func checkOutputFolders(_ folders: [HotFolderSettings]) throws(ConfigError) {
+        for (index, folder) in folders.enumerated() {
+            for (key, output) in [("failed", folder.failedDirectory), ("archive", folder.archiveDirectory)] {
+                guard let output else { continue }
+                for watched in folders {
+                    let inside = watched.owner == .subfolder && output.hasPrefix(watched.path + "/")
+                    guard output == watched.path || inside else { continue }
+                    let dotted = "hotfolder[\(index)].\(key)"
+                    throw ConfigError(.invalidValue, file: file, key: dotted, line: lines.line(of: dotted),
+                        "\(output) is watched as the hot folder \(watched.path): its files would be taken again; choose a folder outside every hot folder")
+                }
+            }
         }
     }
 

@@ -56,16 +56,22 @@ public final class CloudEmulator: Sendable {
                     try channel.pipeline.syncOperations.addHandler(EmulatorHTTPHandler(state: state, settings: settings))
                 }
             }
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-            guard let port = channel.localAddress?.port else {
-                throw EmulatorError(code: "emulator.bind", message: "bound \(configuration.host) but the socket reports no port")
-            }
-            return CloudEmulator(group: group, serverChannel: channel, state: state, host: configuration.host, port: port)
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
             try? await group.shutdownGracefully()
-            throw error
+            throw EmulatorError(
+                code: "emulator.bind",
+                message: "cannot listen on \(configuration.host):\(configuration.port): \(error); "
+                    + "choose a free port (0 picks one) and a local address")
         }
+        guard let port = channel.localAddress?.port else {
+            try? await channel.close()
+            try? await group.shutdownGracefully()
+            throw EmulatorError(code: "emulator.bind", message: "listening on \(configuration.host) but the socket reports no port")
+        }
+        return CloudEmulator(group: group, serverChannel: channel, state: state, host: configuration.host, port: port)
     }
 
     /// Every accepted upload, in arrival order.
@@ -113,7 +119,9 @@ public final class CloudEmulator: Sendable {
     }
 
     /// Stops listening, closes open connections and stops the event loop threads.
+    /// Calling it again does nothing.
     public func shutdown() async throws {
+        guard state.beginShutdown() else { return }
         do {
             try await serverChannel.close()
         } catch ChannelError.alreadyClosed {

@@ -52,11 +52,10 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Malformed HTTP (the error handler before us has answered 400) or an I/O error.
-        if !isControl {
-            switch exchange {
-            case .idle, .dropped: break
-            default: state.countRejection()
-            }
+        // Count a request that was cut off before its answer; one already answered counted then.
+        switch exchange {
+        case .upload, .answerAtEnd: if !isControl { state.countRejection() }
+        case .idle, .control, .answeredEarly, .dropped: break
         }
         exchange = .idle
         context.close(promise: nil)
@@ -195,7 +194,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 answer = Self.complete(upload, state: state)
                 break
             }
-            // Process after the delay, so a recorded document always has been answered.
+            // A slow server: finish (record and answer) only once the delay has passed.
             let close = closeAfterResponse
             context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
                 self.respond(Self.complete(upload, state: self.state), context: context, closeWhenWritten: close)

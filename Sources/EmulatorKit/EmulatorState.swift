@@ -21,6 +21,7 @@ final class EmulatorState: @unchecked Sendable {
     private var rejected = 0
     /// FIFO of injected faults with how many more requests each applies to.
     private var faults: [(fault: Fault, remaining: Int)] = []
+    private var shuttingDown = false
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
@@ -76,6 +77,14 @@ final class EmulatorState: @unchecked Sendable {
             faults[0].remaining -= 1
             if faults[0].remaining == 0 { faults.removeFirst() }
             return fault
+        }
+    }
+
+    /// True for the first caller only, so `shutdown()` may be called more than once.
+    func beginShutdown() -> Bool {
+        locked {
+            defer { shuttingDown = true }
+            return !shuttingDown
         }
     }
 

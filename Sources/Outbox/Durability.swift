@@ -129,6 +129,15 @@ enum Durability {
         return lstat(path, &info) == 0
     }
 
+    /// True when `original` is the source of a finished cross-file-system copy to `copy`: both exist,
+    /// on different devices, with the expected size.
+    static func isLeftoverOfCopy(_ original: String, copiedTo copy: String, size: Int64) -> Bool {
+        var source = stat()
+        var destination = stat()
+        guard lstat(original, &source) == 0, lstat(copy, &destination) == 0 else { return false }
+        return source.st_dev != destination.st_dev && Int64(source.st_size) == size && Int64(destination.st_size) == size
+    }
+
     /// Creates the directory (and parents) with `mode` when missing.
     static func makeDirectory(_ path: String, mode: mode_t) throws(OutboxError) {
         if exists(path) { return }

@@ -33,11 +33,14 @@ extension Outbox {
     public func retry(_ id: JobID) throws(OutboxError) -> Job {
         guard let job = try self.job(id) else { throw OutboxError(.notFound, "no job \(id) in the outbox (see `spoolbridge jobs`)") }
         let transition = try Self.transition(.retryRequested, job, clock(), retryPolicy)
-        if transition.payload == .restoreFromFailed {
+        let payload = layout.payload(job.payloadName)
+        // The move to the failed folder may never have happened (folder unwritable, crash): then
+        // the payload is still in the spool and there is nothing to bring back.
+        if transition.payload == .restoreFromFailed && !Durability.exists(payload) {
             guard let failedPath = try failedPath(of: id), Durability.exists(failedPath) else {
                 throw OutboxError(.notFound, "job \(id)'s file is no longer in the failed folder; drop it into the hot folder again")
             }
-            _ = try Durability.move(failedPath, to: layout.payload(job.payloadName))
+            _ = try Durability.move(failedPath, to: payload)
             try Durability.fsyncDirectory(layout.payloads)
             unlink(failedPath + ".error.txt")
         }

@@ -48,6 +48,9 @@ extension Outbox {
             do {
                 switch try Durability.move(file.path, to: layout.payload(record.payloadName)) {
                 case .moved:
+                    // The dropped file keeps its owner's mode through a rename. The spool is 0700 anyway;
+                    // tightening fails (EPERM) for files the daemon does not own, which is harmless.
+                    chmod(layout.payload(record.payloadName), 0o600)
                     moved.append(record)
                     sourceDirectories.insert(Durability.parentDirectory(of: file.path))
                     outcomes.append(.claimed(JobID(id), path: file.path))

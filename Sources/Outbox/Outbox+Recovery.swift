@@ -38,7 +38,10 @@ extension Outbox {
                 // A cross-file-system move may have stopped after the copy and before the unlink:
                 // the copy is complete (it was renamed into place), so the original must go, or the
                 // start-up scan would take it a second time.
-                if case .hotFolder(let origin) = record.source, Durability.exists(origin.originalPath) {
+                // On one file system the claim is a single rename, so a file at the original path is a
+                // new document with the same name: it must stay.
+                if case .hotFolder(let origin) = record.source,
+                   Durability.isLeftoverOfCopy(origin.originalPath, copiedTo: payload, size: record.payloadSize) {
                     unlink(origin.originalPath)
                 }
                 try Durability.fsyncDirectory(layout.payloads)

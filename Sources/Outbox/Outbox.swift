@@ -41,11 +41,13 @@ public final class Outbox: Sendable {
             // FULL: a commit is on disk when it returns, which is what "accepted" means.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // An existing spool keeps its mode otherwise (best effort: it may belong to another user).
+        chmod(layout.directory, 0o700)
         do {
-            let previousMask = umask(0o077)
-            defer { umask(previousMask) }
             database = try DatabasePool(path: layout.database, configuration: configuration)
             try Schema.migrator.migrate(database)
+            // Whatever the process umask: the rows describe other people's documents.
+            for suffix in ["", "-wal", "-shm"] { chmod(layout.database + suffix, 0o600) }
         } catch {
             throw OutboxError(.database, "cannot open the outbox database \(layout.database): \(error)")
         }

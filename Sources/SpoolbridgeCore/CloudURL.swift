@@ -22,6 +22,9 @@ public struct CloudURL: Sendable, Hashable {
     /// Plain HTTP is acceptable without an explicit setting only when it never leaves the machine.
     public var isLoopback: Bool {
         let name = host.lowercased()
-        return name == "localhost" || name == "::1" || name.hasPrefix("127.") && name.split(separator: ".").count == 4
+        if name == "localhost" || name == "::1" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127"
+            && octets.allSatisfy { octet in octet.count <= 3 && octet.allSatisfy(\.isASCII) && UInt8(octet) != nil }
     }
 }

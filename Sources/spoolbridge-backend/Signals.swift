@@ -7,6 +7,11 @@ enum Signals {
     /// The status is RETRY rather than OK: a cancelled job stays cancelled whatever the backend
     /// says, and a job stopped for any other reason must not be taken for printed.
     static func install() {
+        // A parent may have left SIGTERM blocked; a backend that cannot be cancelled blocks CUPS.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         signal(SIGPIPE, SIG_IGN)
         signal(SIGTERM) { _ in
             let message: StaticString = "INFO: job cancelled; handoff to spoolbridge aborted\n"

@@ -18,6 +18,7 @@ struct ConfigOption: ParsableArguments {
 
     /// The outbox of the configured spool, for the inspection commands (safe while the daemon runs).
     func openOutbox() throws -> (DaemonConfiguration, Outbox) {
+        umask(0o077)  // a -wal or -shm file this command creates must be as private as the rest
         let configuration = try load()
         let layout = SpoolLayout(directory: configuration.spool.directory)
         guard FileManager.default.fileExists(atPath: layout.database) else {

@@ -87,3 +87,23 @@ struct RoutingTests {
         }
     }
 }
+
+@Suite("Lifecycle")
+struct LifecycleTests {
+    @Test func baseURLNamesHostAndChosenPortAndShutdownIsIdempotent() async throws {
+        let emulator = try await CloudEmulator.start()
+        #expect(emulator.port > 0)
+        #expect(emulator.baseURL == "http://127.0.0.1:\(emulator.port)")
+        try await emulator.shutdown()
+        try await emulator.shutdown()
+        #expect(throws: (any Error).self) { try RawHTTPConnection(port: emulator.port) }
+    }
+
+    @Test func bindingATakenPortFailsWithAReadableError() async throws {
+        try await withEmulator { emulator throws in
+            await #expect(throws: EmulatorError.self) {
+                _ = try await CloudEmulator.start(.init(port: emulator.port))
+            }
+        }
+    }
+}

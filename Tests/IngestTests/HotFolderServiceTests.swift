@@ -11,13 +11,13 @@ import Testing
 @Suite(.serialized) struct HotFolderServiceTests {
     @Test func takesFilesPresentAtStartAndFilesWrittenLater() async throws {
         let fixture = try HotFolderFixture()
-        try writeFile(fixture.hot + "/before.pdf", "%PDF-1.4 before")
+        try fixture.writeFile(fixture.hot + "/before.pdf", "%PDF-1.4 before")
         let descriptorsBefore = inotifyDescriptorCount()
         fixture.start(fixture.settings())
-        try await waitFor("the file present at start to become a job") { try fixture.jobs().count == 1 }
+        try await fixture.wait(for: "the file present at start to become a job") { try fixture.jobs().count == 1 }
 
-        try writeFile(fixture.hot + "/Quarterly Report.pdf", "%PDF-1.4 later")
-        try await waitFor("the new file to become a job") { try fixture.jobs().count == 2 }
+        try fixture.writeFile(fixture.hot + "/Quarterly Report.pdf", "%PDF-1.4 later")
+        try await fixture.wait(for: "the new file to become a job") { try fixture.jobs().count == 2 }
 
         let jobs = try fixture.jobs()
         let later = try #require(jobs.first { $0.request.title == "Quarterly Report.pdf" })
@@ -28,7 +28,7 @@ import Testing
         #expect(later.source == .hotFolder(.init(
             originalPath: fixture.hot + "/Quarterly Report.pdf", failedDirectory: fixture.failed)))
         #expect(later.payloadSize == Int64("%PDF-1.4 later".utf8.count))
-        #expect(readText(fixture.spool + "/payloads/" + later.payloadName) == "%PDF-1.4 later")
+        #expect(fixture.readText(fixture.spool + "/payloads/" + later.payloadName) == "%PDF-1.4 later")
         #expect(jobs.contains { $0.request.title == "before.pdf" })
         #expect(fixture.contents(of: fixture.hot).isEmpty)
         // Created at start, private: it will hold other people's documents.
@@ -46,12 +46,12 @@ import Testing
         try await fixture.waitUntilWatching()
 
         let path = fixture.hot + "/smb.pdf"
-        try writeFile(path, String(repeating: "a", count: 5_000))
+        try fixture.writeFile(path, String(repeating: "a", count: 5_000))
         // An SMB client closing the file and coming back: a pause well inside the settle time, not a wait for a
         // condition.
         try await Task.sleep(for: .milliseconds(100))
-        try writeFile(path, String(repeating: "b", count: 5_000), append: true)
-        try await waitFor("the file to become a job") { try !fixture.jobs().isEmpty }
+        try fixture.writeFile(path, String(repeating: "b", count: 5_000), append: true)
+        try await fixture.wait(for: "the file to become a job") { try !fixture.jobs().isEmpty }
 
         let jobs = try fixture.jobs()
         #expect(jobs.count == 1)
@@ -63,32 +63,32 @@ import Testing
     @Test func leavesIgnoredNamesAndRefusesLinksFIFOsAndEmptyFiles() async throws {
         let fixture = try HotFolderFixture()
         let outside = fixture.root + "/secret.pdf"
-        try writeFile(outside, "not for printing")
+        try fixture.writeFile(outside, "not for printing")
         fixture.start(fixture.settings())
         try await fixture.waitUntilWatching()
 
         let ignored = [".hidden.pdf", "draft.tmp", "upload.pdf.part", "~$budget.xlsx", "old.pdf.error.txt"]
-        for name in ignored { try writeFile(fixture.hot + "/" + name, "ignored") }
+        for name in ignored { try fixture.writeFile(fixture.hot + "/" + name, "ignored") }
         #expect(symlink(outside, fixture.hot + "/link.pdf") == 0)
         #expect(mkfifo(fixture.hot + "/pipe.pdf", 0o600) == 0)
-        try writeFile(fixture.hot + "/empty.pdf", "")
-        try writeFile(fixture.hot + "/good.pdf", "%PDF good")
+        try fixture.writeFile(fixture.hot + "/empty.pdf", "")
+        try fixture.writeFile(fixture.hot + "/good.pdf", "%PDF good")
 
-        try await waitFor("the refused files and their reasons in the failed folder") {
+        try await fixture.wait(for: "the refused files and their reasons in the failed folder") {
             fixture.contents(of: fixture.failed).isSuperset(of: [
                 "link.pdf", "link.pdf.error.txt", "pipe.pdf", "pipe.pdf.error.txt", "empty.pdf", "empty.pdf.error.txt",
             ])
         }
-        try await waitFor("the good file to become a job") { try fixture.jobs().count == 1 }
+        try await fixture.wait(for: "the good file to become a job") { try fixture.jobs().count == 1 }
 
         #expect(fixture.contents(of: fixture.hot) == Set(ignored))
         #expect(try fixture.jobs().map(\.request.title) == ["good.pdf"])
-        #expect(readText(fixture.failed + "/link.pdf.error.txt")?.contains("symbolic link") == true)
-        #expect(readText(fixture.failed + "/pipe.pdf.error.txt")?.contains("FIFO") == true)
-        #expect(readText(fixture.failed + "/empty.pdf.error.txt")?.contains("empty") == true)
+        #expect(fixture.readText(fixture.failed + "/link.pdf.error.txt")?.contains("symbolic link") == true)
+        #expect(fixture.readText(fixture.failed + "/pipe.pdf.error.txt")?.contains("FIFO") == true)
+        #expect(fixture.readText(fixture.failed + "/empty.pdf.error.txt")?.contains("empty") == true)
         var info = stat()
         #expect(lstat(fixture.failed + "/link.pdf", &info) == 0 && info.st_mode & S_IFMT == S_IFLNK)
-        #expect(readText(outside) == "not for printing")
+        #expect(fixture.readText(outside) == "not for printing")
         try await fixture.stop()
     }
 
@@ -97,22 +97,22 @@ import Testing
         // A failed folder inside the hot folder must not pass for a user called "_failed".
         let failedInside = fixture.hot + "/_failed"
         try FileManager.default.createDirectory(atPath: fixture.hot + "/bob", withIntermediateDirectories: false)
-        try writeFile(fixture.hot + "/bob/x.pdf", "%PDF bob")
+        try fixture.writeFile(fixture.hot + "/bob/x.pdf", "%PDF bob")
         fixture.start(fixture.settings(owner: .subfolder, failed: failedInside))
-        try await waitFor("bob's file to become a job") { try fixture.jobs().count == 1 }
+        try await fixture.wait(for: "bob's file to become a job") { try fixture.jobs().count == 1 }
 
         try FileManager.default.createDirectory(atPath: fixture.hot + "/carol", withIntermediateDirectories: false)
         try await fixture.waitUntilWatching(probeDirectory: fixture.hot + "/carol")
-        try writeFile(fixture.hot + "/carol/y.pdf", "%PDF carol")
-        try writeFile(fixture.hot + "/stray.pdf", "%PDF nobody")
-        try await waitFor("carol's file to become a job") { try fixture.jobs().count == 2 }
-        try await waitFor("the stray file in the failed folder") {
+        try fixture.writeFile(fixture.hot + "/carol/y.pdf", "%PDF carol")
+        try fixture.writeFile(fixture.hot + "/stray.pdf", "%PDF nobody")
+        try await fixture.wait(for: "carol's file to become a job") { try fixture.jobs().count == 2 }
+        try await fixture.wait(for: "the stray file in the failed folder") {
             fixture.contents(of: failedInside).contains("stray.pdf.error.txt")
         }
 
         let users = Dictionary(uniqueKeysWithValues: try fixture.jobs().map { ($0.request.title, $0.request.username) })
         #expect(users == ["x.pdf": "bob", "y.pdf": "carol"])
-        #expect(readText(failedInside + "/stray.pdf.error.txt")?.contains("owner = \"subfolder\"") == true)
+        #expect(fixture.readText(failedInside + "/stray.pdf.error.txt")?.contains("owner = \"subfolder\"") == true)
         #expect(try fixture.jobs().count == 2)  // nothing taken from the failed folder
         try await fixture.stop()
     }
@@ -122,21 +122,21 @@ import Testing
         fixture.start(fixture.settings(owner: .fileOwner))
         try await fixture.waitUntilWatching()
 
-        try writeFile(fixture.hot + "/mine.pdf", "%PDF mine")
-        try await waitFor("the file to become a job") { try fixture.jobs().count == 1 }
+        try fixture.writeFile(fixture.hot + "/mine.pdf", "%PDF mine")
+        try await fixture.wait(for: "the file to become a job") { try fixture.jobs().count == 1 }
         #expect(try fixture.jobs().first?.request.username == FileProbe.userName(of: getuid()))
 
         // A uid with no user name is refused, naming the uid (needs root to chown).
         let unknownUID: uid_t = 54_321
         if getuid() == 0, FileProbe.userName(of: unknownUID) == nil {
             let path = fixture.root + "/orphan.pdf"
-            try writeFile(path, "%PDF orphan")
+            try fixture.writeFile(path, "%PDF orphan")
             #expect(chown(path, unknownUID, 0) == 0)
             #expect(rename(path, fixture.hot + "/orphan.pdf") == 0)
-            try await waitFor("the orphan in the failed folder") {
+            try await fixture.wait(for: "the orphan in the failed folder") {
                 fixture.contents(of: fixture.failed).contains("orphan.pdf.error.txt")
             }
-            #expect(readText(fixture.failed + "/orphan.pdf.error.txt")?.contains("uid 54321") == true)
+            #expect(fixture.readText(fixture.failed + "/orphan.pdf.error.txt")?.contains("uid 54321") == true)
         }
         try await fixture.stop()
     }
@@ -147,9 +147,9 @@ import Testing
         try await fixture.waitUntilWatching()
 
         for index in 0..<200 {
-            try writeFile(fixture.hot + "/burst-\(index).pdf", "%PDF \(index)")
+            try fixture.writeFile(fixture.hot + "/burst-\(index).pdf", "%PDF \(index)")
         }
-        try await waitFor("200 jobs") { try fixture.jobs().count >= 200 }
+        try await fixture.wait(for: "200 jobs") { try fixture.jobs().count >= 200 }
 
         #expect(try fixture.jobs().allSatisfy { $0.state == .queued })
         let titles = try fixture.jobs().map(\.request.title)
@@ -164,11 +164,11 @@ import Testing
         fixture.start(fixture.settings())
         try await fixture.waitUntilWatching()
 
-        try writeFile(fixture.hot + "/huge.pdf", bytes: [UInt8](repeating: 0x25, count: 3 << 19))
-        try await waitFor("the file in the failed folder") {
+        try fixture.writeFile(fixture.hot + "/huge.pdf", bytes: [UInt8](repeating: 0x25, count: 3 << 19))
+        try await fixture.wait(for: "the file in the failed folder") {
             fixture.contents(of: fixture.failed).contains("huge.pdf.error.txt")
         }
-        let reason = try #require(readText(fixture.failed + "/huge.pdf.error.txt"))
+        let reason = try #require(fixture.readText(fixture.failed + "/huge.pdf.error.txt"))
         #expect(reason.contains("huge.pdf is 1.5 MB, over spool.max_document_mb = 1"))
         #expect(fixture.contents(of: fixture.failed).contains("huge.pdf"))
         #expect(try fixture.jobs().isEmpty)
@@ -178,10 +178,10 @@ import Testing
     @Test func keepsFilesInPlaceWhileTheSpoolIsShortOfSpace() async throws {
         let fixture = try HotFolderFixture(minFreeBytes: .max)
         fixture.start(fixture.settings())
-        try writeFile(fixture.hot + "/wait.pdf", "%PDF wait")
-        try writeFile(fixture.hot + "/wait-too.pdf", "%PDF wait too")
+        try fixture.writeFile(fixture.hot + "/wait.pdf", "%PDF wait")
+        try fixture.writeFile(fixture.hot + "/wait-too.pdf", "%PDF wait too")
 
-        try await waitFor("one error about free space") {
+        try await fixture.wait(for: "one error about free space") {
             fixture.logs.messages(at: .error).contains { $0.contains("spool.min_free_mb") }
         }
         let errors = fixture.logs.messages(at: .error)

@@ -14,12 +14,12 @@ final class HotFolderFixture: @unchecked Sendable {
     let failed: String
     let spool: String
     let outbox: Outbox
-    let logs = CapturedLogs()
+    let logs = HotFolderLogCapture()
     private var service: Task<Void, any Error>?
 
     init(maxDocumentBytes: Int64 = 200 << 20, minFreeBytes: Int64 = 0) throws {
         var template = Array("/tmp/spoolbridge-ingest-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw FixtureError("mkdtemp failed: errno \(errno)") }
+        guard let made = mkdtemp(&template) else { throw HotFolderFixtureError("mkdtemp failed: errno \(errno)") }
         root = String(cString: made)
         hot = root + "/hot"
         failed = root + "/failed"
@@ -56,7 +56,7 @@ final class HotFolderFixture: @unchecked Sendable {
     func waitUntilWatching(probeDirectory: String? = nil) async throws {
         let directory = probeDirectory ?? hot
         try writeFile(directory + "/ready-probe.txt", "probe")
-        try await waitFor("the probe file to become a job") {
+        try await wait(for: "the probe file to become a job") {
             try self.outbox.jobs(states: [.queued], limit: 10_000).contains { $0.request.title == "ready-probe.txt" }
         }
     }
@@ -72,48 +72,50 @@ final class HotFolderFixture: @unchecked Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
+struct HotFolderFixtureError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
 
-/// Polls `condition` every 10 ms until it holds; fails the test (and throws) when `timeout` passes first.
-func waitFor(
-    _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
+extension HotFolderFixture {
+    /// Polls `condition` every 10 ms until it holds; fails the test (and throws) when `timeout` passes first.
+    func wait(
+        for what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+        _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
+        throw HotFolderFixtureError("timed out waiting for \(what)")
     }
-    Issue.record("timed out waiting for \(what)", sourceLocation: sourceLocation)
-    throw FixtureError("timed out waiting for \(what)")
-}
 
-/// Writes with open/write/close, the way a client delivers a file (one IN_CLOSE_WRITE per call).
-func writeFile(_ path: String, _ text: String, append: Bool = false) throws {
-    try writeFile(path, bytes: Array(text.utf8), append: append)
-}
-
-func writeFile(_ path: String, bytes: [UInt8], append: Bool = false) throws {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
-    guard descriptor >= 0 else { throw FixtureError("open \(path): errno \(errno)") }
-    defer { close(descriptor) }
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written > 0 else { throw FixtureError("write \(path): errno \(errno)") }
-        offset += written
+    /// Writes with open/write/close, the way a client delivers a file (one IN_CLOSE_WRITE per call).
+    func writeFile(_ path: String, _ text: String, append: Bool = false) throws {
+        try writeFile(path, bytes: Array(text.utf8), append: append)
     }
-}
 
-func readText(_ path: String) -> String? {
-    FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    func writeFile(_ path: String, bytes: [UInt8], append: Bool = false) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o644)
+        guard descriptor >= 0 else { throw HotFolderFixtureError("open \(path): errno \(errno)") }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw HotFolderFixtureError("write \(path): errno \(errno)") }
+            offset += written
+        }
+    }
+
+    func readText(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
 }
 
 /// Collects log messages so tests can wait for one and count them.
-final class CapturedLogs: @unchecked Sendable {
+final class HotFolderLogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [(level: Logger.Level, message: String, metadata: Logger.Metadata)] = []
 
@@ -135,7 +137,7 @@ final class CapturedLogs: @unchecked Sendable {
     }
 
     private struct Handler: LogHandler {
-        let logs: CapturedLogs
+        let logs: HotFolderLogCapture
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
 

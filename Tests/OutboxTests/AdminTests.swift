@@ -34,14 +34,17 @@ struct AdminTests {
         #expect(!exists(fixture.outbox.payloadPath(of: job)))
     }
 
-    @Test func retryingAWaitingJobMakesItDueNow() throws {
+    @Test func retryingAWaitingJobMakesItDueNow() async throws {
         let fixture = try OutboxFixture()
         let job = try fixture.startUpload(of: try fixture.claimNewFile("wait.pdf"))
         try fixture.outbox.complete([.failed(job.id, DeliveryFailure(kind: .transient, httpStatus: 503, message: "m", retryAfterSeconds: 900))])
         #expect(try fixture.outbox.claimDueJobs(limit: 10).isEmpty)
 
+        _ = await receivesSignal(fixture.outbox.newWork)  // the claim's signal
+
         try fixture.outbox.retry(job.id)
 
+        #expect(await receivesSignal(fixture.outbox.newWork), "delivery is woken for the retried job")
         #expect(try fixture.outbox.claimDueJobs(limit: 10).map(\.id) == [job.id])
     }
 
@@ -58,6 +61,22 @@ struct AdminTests {
             (error as? OutboxError)?.code == .notFound
         }
         #expect(try fixture.outbox.job(job.id)?.state == .failed, "nothing changed")
+    }
+
+    @Test
+    func retryingAFailedJobWhosePayloadIsStillInTheSpoolWorks() throws {
+        // The move to the failed folder did not happen (folder unwritable, disk full, crash before disposal):
+        // the document is still in payloads/ and failedPath is nil.
+        let fixture = try OutboxFixture()
+        try writeFile(fixture.layout.payload("stuck.pdf"), "still here")
+        let id = try fixture.insertRow(
+            state: .failed, source: .hotFolder(.init(originalPath: fixture.hot + "/stuck.pdf", failedDirectory: fixture.hotFailed)),
+            title: "stuck.pdf", payloadName: "stuck.pdf",
+            lastError: DeliveryFailure(kind: .permanent, httpStatus: 400, message: "bad"))
+
+        try fixture.outbox.retry(id)
+        #expect(try fixture.outbox.job(id)?.state == .queued)
+        #expect(readText(fixture.layout.payload("stuck.pdf")) == "still here", "the document is never lost")
     }
 
     @Test func retryingADeliveredJobIsRefused() throws {
@@ -168,6 +187,14 @@ struct AdminTests {
         #expect(try fixture.outbox.jobs(states: [.cancelled]).map(\.id) == [b.id])
         #expect(try fixture.outbox.jobs().map(\.id) == [c.id, b.id, a.id])
         #expect(try fixture.outbox.jobs(limit: 1).map(\.id) == [c.id])
+    }
+
+    @Test func freeSpaceIsComparedWithTheFloor() throws {
+        let fixture = try OutboxFixture()
+        #expect(fixture.outbox.hasFreeSpace())
+        #expect((fixture.outbox.freeBytes() ?? 0) > 0)
+        let demanding = try Outbox(directory: fixture.spool, minFreeBytes: .max)
+        #expect(!demanding.hasFreeSpace())
     }
 
     @Test func performRunsWorkOffTheCooperativePool() async throws {

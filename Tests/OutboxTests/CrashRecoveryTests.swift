@@ -47,7 +47,8 @@ struct CrashRecoveryTests {
         #expect(readText(fixture.layout.payload("p2.pdf")) == "moved content")
     }
 
-    @Test func aNewFileOfTheSameNameInTheHotFolderIsNotSwallowed() throws {
+    @Test
+    func aNewFileOfTheSameNameInTheHotFolderIsNotSwallowed() throws {
         // The claim's move finished, then a user dropped another file of the same name before the crash.
         let fixture = try OutboxFixture()
         let path = try fixture.drop("weekly.pdf", "new week")
@@ -59,7 +60,7 @@ struct CrashRecoveryTests {
 
         #expect(try restarted.job(id)?.state == .queued)
         #expect(readText(fixture.layout.payload("p3.pdf")) == "old week")
-        #expect(readText(path) == "new week", "the new file stays for the watcher to claim")
+        #expect(readText(path) == "new week", "a same-file-system claim is one rename: this is a new document, not a leftover")
     }
 
     @Test func receivingRowWhoseFileIsGoneEverywhereIsDropped() throws {
@@ -89,6 +90,26 @@ struct CrashRecoveryTests {
         #expect(try restarted.job(id)?.state == .queued)
         #expect(readText(fixture.layout.payload("p5.pdf")) == "the whole document")
         #expect(fixture.contents(of: fixture.layout.payloads) == ["p5.pdf"])
+    }
+
+    @Test func aCrossFilesystemCopyThatWasCompleteRemovesTheOriginal() throws {
+        // Copied and renamed into payloads/, crash before the original was unlinked: the original must
+        // go, or the start-up scan would claim it a second time.
+        let fixture = try OutboxFixture()
+        let otherFS = try OtherFileSystemFolder()
+        let path = otherFS.path + "/copied.pdf"
+        try writeFile(path, "copied content")
+        try writeFile(fixture.layout.payload("p9.pdf"), "copied content")
+        let id = try fixture.insertRow(
+            state: .receiving, source: hotSource(fixture, path), title: "copied.pdf", payloadName: "p9.pdf",
+            payloadSize: Int64("copied content".utf8.count))
+
+        let restarted = try fixture.reopen()
+        _ = try restarted.recoverAfterCrash()
+
+        #expect(try restarted.job(id)?.state == .queued)
+        #expect(readText(fixture.layout.payload("p9.pdf")) == "copied content")
+        #expect(!exists(path))
     }
 
     // MARK: Upload in flight

@@ -54,6 +54,42 @@ struct HotFolderClaimTests {
         }
     }
 
+    @Test func aClaimAcrossFileSystemsCopiesFlushesAndRemovesTheOriginal() throws {
+        let fixture = try OutboxFixture()
+        let otherFS = try OtherFileSystemFolder()
+        try #require(otherFS.isOnAnotherFileSystem(than: fixture.spool), "/dev/shm and /tmp are one file system here")
+        let content = String(repeating: "cross-device ", count: 200_000)  // > the 1 MiB copy buffer
+        let path = otherFS.path + "/remote.pdf"
+        try writeFile(path, content)
+        chmod(path, 0o644)
+
+        let outcomes = try fixture.outbox.claimHotFolderFiles([fixture.hotFolderFile(path)])
+
+        guard case .claimed(let id, _)? = outcomes.first else {
+            Issue.record("expected a claim, got \(outcomes)")
+            return
+        }
+        let job = try #require(try fixture.outbox.job(id))
+        #expect(job.state == .queued)
+        #expect(!exists(path))
+        #expect(readText(fixture.outbox.payloadPath(of: job)) == content)
+        #expect(job.payloadSize == Int64(content.utf8.count))
+        #expect(fixture.contents(of: fixture.layout.payloads) == [job.payloadName], "no .partial is left")
+        #expect(mode(of: fixture.outbox.payloadPath(of: job)) == 0o600)
+    }
+
+    @Test func aClaimSignalsDelivery() async throws {
+        let fixture = try OutboxFixture()
+        _ = try fixture.claimNewFile("wake.pdf")
+        #expect(await receivesSignal(fixture.outbox.newWork))
+    }
+
+    @Test func aVanishedFileDoesNotSignal() async throws {
+        let fixture = try OutboxFixture()
+        _ = try fixture.outbox.claimHotFolderFiles([fixture.hotFolderFile(fixture.hot + "/nothing.pdf")])
+        #expect(await !receivesSignal(fixture.outbox.newWork, within: .milliseconds(50)))
+    }
+
     @Test func theTitleExtensionIsKeptOnThePayloadName() throws {
         let fixture = try OutboxFixture()
         let job = try fixture.claimNewFile("scan.tiff")

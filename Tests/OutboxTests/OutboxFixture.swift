@@ -157,6 +157,29 @@ final class OutboxFixture: @unchecked Sendable {
     }
 }
 
+/// A folder on another file system than the spool (the spool is under /tmp, this is tmpfs
+/// /dev/shm), so a move between them is copy + fsync + unlink rather than a rename.
+final class OtherFileSystemFolder {
+    let path: String
+
+    init() throws {
+        var template = Array("/dev/shm/spoolbridge-hot-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw FixtureError("mkdtemp in /dev/shm failed: errno \(errno)") }
+        path = String(cString: made)
+    }
+
+    /// Whether `path` and `other` really are on different file systems on this machine.
+    func isOnAnotherFileSystem(than other: String) -> Bool {
+        var mine = stat()
+        var theirs = stat()
+        return stat(path, &mine) == 0 && stat(other, &theirs) == 0 && mine.st_dev != theirs.st_dev
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
 func writeFile(_ path: String, _ text: String) throws {
     guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
         throw FixtureError("cannot create \(path)")
@@ -181,4 +204,21 @@ func mode(of path: String) -> mode_t? {
 
 func octal(_ mode: mode_t?) -> String {
     mode.map { "0" + String($0, radix: 8) } ?? "missing"
+}
+
+/// Whether `signal` fires (or already fired) within `timeout`.
+func receivesSignal(_ signal: WorkSignal, within timeout: Duration = .seconds(5)) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            var iterator = signal.signals.makeAsyncIterator()
+            return await iterator.next() != nil
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
 }

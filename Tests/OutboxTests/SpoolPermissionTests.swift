@@ -40,7 +40,8 @@ struct SpoolPermissionTests {
         #expect(mode(of: fixture.outbox.payloadPath(of: job)) == 0o600)
     }
 
-    @Test func aClaimedHotFolderFileIs0600InTheSpool() throws {
+    @Test
+    func aClaimedHotFolderFileIs0600InTheSpool() throws {
         let fixture = try OutboxFixture()
         let job = try fixture.claimNewFile("shared.pdf")  // dropped as 0644
         let payload = fixture.outbox.payloadPath(of: job)

@@ -49,6 +49,15 @@ struct StreamEnqueueTests {
         #expect(readText(fixture.outbox.payloadPath(of: jobs[0])) == "first")
     }
 
+    @Test func aNewJobSignalsDeliveryButADuplicateDoesNot() async throws {
+        let fixture = try OutboxFixture()
+        _ = try fixture.outbox.enqueue(fixture.cupsSubmission(uuid: "urn:uuid:s"), payload: fixture.streamedPayload([1]))
+        #expect(await receivesSignal(fixture.outbox.newWork))
+
+        _ = try fixture.outbox.enqueue(fixture.cupsSubmission(uuid: "urn:uuid:s"), payload: fixture.streamedPayload([1]))
+        #expect(await !receivesSignal(fixture.outbox.newWork, within: .milliseconds(50)))
+    }
+
     @Test func differentJobUUIDsMakeDifferentJobs() throws {
         let fixture = try OutboxFixture()
         let a = try fixture.outbox.enqueue(fixture.cupsSubmission(uuid: "urn:uuid:a"), payload: fixture.streamedPayload([1]))

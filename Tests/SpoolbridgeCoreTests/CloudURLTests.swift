@@ -41,7 +41,6 @@ struct CloudURLTests {
 
     /// `127.evil.co.uk` is a DNS name anyone can point anywhere; only a dotted-quad 127.x.y.z is loopback.
     @Test(
-        .bug(id: "cloudurl-127-dns-name", "CloudURL.isLoopback accepts any 4-label host starting with 127."),
         arguments: ["http://127.evil.co.uk", "http://127.a.b.c:7300"])
     func aDNSNameStartingWith127IsNotLoopback(text: String) throws {
         let url = try #require(CloudURL(text))

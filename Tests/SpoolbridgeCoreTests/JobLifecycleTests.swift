@@ -143,7 +143,7 @@ struct JobLifecycleTransitionTests {
         #expect(result.payload == .restoreFromFailed)
     }
 
-    @Test(arguments: [JobState.receiving, .queued])
+    @Test(arguments: [JobState.queued])
     func cancellingMovesThePayloadToTheFailedFolder(state: JobState) throws {
         let result = try apply(.cancelRequested, makeJob(state))
         #expect(result.job.state == .cancelled)
@@ -180,7 +180,7 @@ struct JobLifecycleInvalidTransitionTests {
         ("rejected", .rejected(DeliveryFailure(kind: .permanent, message: "too large")), [.receiving, .queued, .uploading]),
         ("crashRecovered", .crashRecovered, [.uploading]),
         ("retryRequested", .retryRequested, [.queued, .failed, .cancelled]),
-        ("cancelRequested", .cancelRequested, [.receiving, .queued]),
+        ("cancelRequested", .cancelRequested, [.queued]),
     ]
 
     @Test(arguments: JobState.allCases)

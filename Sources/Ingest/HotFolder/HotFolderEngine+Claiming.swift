@@ -60,6 +60,7 @@ extension HotFolderEngine {
         while start < claims.count {
             let batch = claims[start..<min(start + Self.claimBatchSize, claims.count)]
             let outcomes: [HotFolderClaimOutcome]
+            logger.debug("claiming a batch of hot-folder files", metadata: ["files": "\(batch.count)"])
             do {
                 outcomes = try outbox.claimHotFolderFiles(batch.map(\.file))
             } catch {

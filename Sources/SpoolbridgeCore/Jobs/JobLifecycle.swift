@@ -121,7 +121,8 @@ public enum JobLifecycle {
             }
 
         case .cancelRequested:
-            guard job.state == .queued || job.state == .receiving else { throw invalid("cancel") }
+            // Not while receiving: the claim that owns the row finishes it within milliseconds.
+            guard job.state == .queued else { throw invalid("cancel") }
             next.state = .cancelled
             next.nextAttemptAt = nil
             return Transition(job: next, payload: .moveToFailed(reason: "cancelled by an administrator"))
