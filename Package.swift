@@ -99,7 +99,9 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Outbox"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "Outbox", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SystemIntegrationTests", dependencies: ["SystemIntegration"]),
         // Process-level: built executables, the emulator, kill -9, a private cupsd.
         .testTarget(name: "IntegrationTests", dependencies: ["EmulatorKit", "SpoolbridgeCore", "Outbox"]),

@@ -59,7 +59,7 @@ src="$work/spoolbridge-$version"
 mkdir -p "$src/staged"
 cp -a "$repo/packaging/debian" "$src/debian"
 cp "$repo/systemd/spoolbridge.service" "$src/debian/spoolbridge.service"
-cp "$repo/packaging/spoolbridge.toml" "$repo/Docs/operations.md" "$src/staged/"
+cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$repo/Docs/operations.md" "$src/staged/"
 install -m 0755 "$bin_dir/spoolbridge" "$src/staged/spoolbridge"
 install -m 0755 "$bin_dir/spoolbridge-backend" "$src/staged/spoolbridge-backend"
 # GRDB's resource bundle (GRDB_GRDB.resources, a privacy manifest for Apple platforms) is not

@@ -47,7 +47,8 @@ final class PayloadFile: @unchecked Sendable {
     }
 
     private static func openNow(path: String, queue: DispatchQueue) -> Result<PayloadFile, DeliveryFailure> {
-        let fd = systemOpen(path, O_RDONLY | O_CLOEXEC)
+        // O_NOFOLLOW: a payload swapped for a symlink must not send another file's bytes.
+        let fd = systemOpen(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(openFailure(errno: errno, path: path)) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

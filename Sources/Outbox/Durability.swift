@@ -48,12 +48,18 @@ enum Durability {
 
     /// Copies with O_NOFOLLOW on the source (never follow a symlink out of a hot folder) and fsyncs the copy.
     static func copy(_ source: String, to destination: String) throws(OutboxError) -> MoveResult {
-        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO must not hang the copy; it is refused just below.
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard input >= 0 else {
             if errno == ENOENT { return .sourceMissing }
             throw .posix(errno, "open", source)
         }
         defer { close(input) }
+        var info = stat()
+        guard fstat(input, &info) == 0 else { throw .posix(errno, "stat", source) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw OutboxError(.io, "\(source) is not a regular file and cannot be copied to another file system")
+        }
         let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw .posix(errno, "create", destination) }
         var succeeded = false

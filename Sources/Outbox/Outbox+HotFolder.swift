@@ -21,7 +21,8 @@ extension Outbox {
         records.reserveCapacity(files.count)
         for file in files {
             var info = stat()
-            guard lstat(file.path, &info) == 0 else {
+            // Only regular files become jobs (the watcher checked too; this closes the gap).
+            guard lstat(file.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
                 records.append(nil)
                 continue
             }

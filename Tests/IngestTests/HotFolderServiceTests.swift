@@ -105,15 +105,26 @@ import Testing
         try await fixture.waitUntilWatching(probeDirectory: fixture.hot + "/carol")
         try fixture.writeFile(fixture.hot + "/carol/y.pdf", "%PDF carol")
         try fixture.writeFile(fixture.hot + "/stray.pdf", "%PDF nobody")
+        // A link posing as a user's subfolder is refused, and what it points to is left alone.
+        let elsewhere = fixture.root + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
+        try fixture.writeFile(elsewhere + "/private.pdf", "%PDF private")
+        #expect(symlink(elsewhere, fixture.hot + "/mallory") == 0)
         try await fixture.wait(for: "carol's file to become a job") { try fixture.jobs().count == 2 }
-        try await fixture.wait(for: "the stray file in the failed folder") {
-            fixture.contents(of: failedInside).contains("stray.pdf.error.txt")
+        try await fixture.wait(for: "the stray file and the link in the failed folder") {
+            fixture.contents(of: failedInside).isSuperset(of: ["stray.pdf.error.txt", "mallory.error.txt"])
         }
+        #expect(fixture.contents(of: elsewhere) == ["private.pdf"])
+
+        // A subfolder renamed inside the hot folder goes on being watched under its new name.
+        #expect(rename(fixture.hot + "/carol", fixture.hot + "/dave") == 0)
+        try fixture.writeFile(fixture.hot + "/dave/z.pdf", "%PDF dave")
+        try await fixture.wait(for: "dave's file to become a job") { try fixture.jobs().count == 3 }
 
         let users = Dictionary(uniqueKeysWithValues: try fixture.jobs().map { ($0.request.title, $0.request.username) })
-        #expect(users == ["x.pdf": "bob", "y.pdf": "carol"])
+        #expect(users == ["x.pdf": "bob", "y.pdf": "carol", "z.pdf": "dave"])
         #expect(fixture.readText(failedInside + "/stray.pdf.error.txt")?.contains("owner = \"subfolder\"") == true)
-        #expect(try fixture.jobs().count == 2)  // nothing taken from the failed folder
+        #expect(try fixture.jobs().count == 3)  // nothing taken from the failed folder
         try await fixture.stop()
     }
 
@@ -138,6 +149,44 @@ import Testing
             }
             #expect(fixture.readText(fixture.failed + "/orphan.pdf.error.txt")?.contains("uid 54321") == true)
         }
+        try await fixture.stop()
+    }
+
+    @Test func takesHardLinksAndRenamesNamesThatAreNotUTF8() async throws {
+        let fixture = try HotFolderFixture()
+        fixture.start(fixture.settings())
+        try await fixture.waitUntilWatching()
+
+        // link(2) makes a complete file appear with IN_CREATE only, no close-write.
+        let original = fixture.root + "/original.pdf"
+        try fixture.writeFile(original, "%PDF linked")
+        #expect(link(original, fixture.hot + "/linked.pdf") == 0)
+        // Latin-1 "é" (0xE9) is not UTF-8: the file is renamed to a name that is, and taken.
+        let latin1 = Array(fixture.hot.utf8) + Array("/caf".utf8) + [0xE9] + Array(".pdf".utf8) + [0]
+        let descriptor = latin1.withUnsafeBufferPointer { path in
+            path.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644) }
+        }
+        #expect(descriptor >= 0)
+        _ = Glibc.write(descriptor, "%PDF café", 10)
+        close(descriptor)
+
+        try await fixture.wait(for: "both files to become jobs") { try fixture.jobs().count == 2 }
+        #expect(Set(try fixture.jobs().map(\.request.title)) == ["linked.pdf", "caf_.pdf"])
+        #expect(fixture.readText(original) == "%PDF linked")
+        #expect(fixture.contents(of: fixture.hot).isEmpty)
+        try await fixture.stop()
+    }
+
+    @Test func logsOneErrorWhenTheHotFolderVanishes() async throws {
+        let fixture = try HotFolderFixture()
+        fixture.start(fixture.settings())
+        try await fixture.waitUntilWatching()
+
+        #expect(rename(fixture.hot, fixture.root + "/moved-away") == 0)
+        try await fixture.wait(for: "the error about the vanished folder") {
+            fixture.logs.messages(at: .error).contains { $0.contains("hot folder was deleted, moved or unmounted") }
+        }
+        #expect(fixture.logs.messages(at: .error).count == 1)
         try await fixture.stop()
     }
 

@@ -10,12 +10,13 @@
 #     --filter NAME=PATH      install PATH as DIR/bin/filter/NAME (root-owned, 0755; repeatable)
 #     --env NAME=VALUE        SetEnv for filters and backends (repeatable)
 #     --retry-interval SECS   JobRetryInterval (default 1, so retried jobs do not wait minutes)
+#     --log-level LEVEL       cupsd LogLevel (default debug: the backends' DEBUG lines are logged)
 #   private-cupsd.sh stop DIR              stop that cupsd (by its recorded pid) and wait
 #
 # Clients: `lpadmin -h DIR/cups.sock ...`, `lp -h DIR/cups.sock ...`, `lpstat -h DIR/cups.sock ...`.
 set -eu
 
-usage() { sed -n '2,16p' "$0" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 command=$1 dir=$2
 shift 2
@@ -41,7 +42,7 @@ esac
 cupsd=$(command -v cupsd || echo /usr/sbin/cupsd)
 [ -x "$cupsd" ] || { echo "private-cupsd: cupsd not found (apt-get install cups-daemon cups-client)" >&2; exit 77; }
 
-backend_mode=0755 retry=1 backends="" filters="" envs=""
+backend_mode=0755 retry=1 log_level=debug backends="" filters="" envs=""
 while [ $# -gt 0 ]; do
     case $1 in
     --backend) backends="$backends
@@ -52,6 +53,7 @@ $2"; shift 2 ;;
     --env) envs="$envs
 $2"; shift 2 ;;
     --retry-interval) retry=$2; shift 2 ;;
+    --log-level) log_level=$2; shift 2 ;;
     *) usage ;;
     esac
 done
@@ -106,7 +108,7 @@ echo "$filters" | while IFS= read -r spec; do install_program "$spec" "$dir/bin/
 } > "$dir/cups-files.conf"
 
 cat > "$dir/cupsd.conf" <<CONF
-LogLevel debug
+LogLevel $log_level
 Listen $dir/cups.sock
 Browsing No
 WebInterface No

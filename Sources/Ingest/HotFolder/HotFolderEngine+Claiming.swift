@@ -19,10 +19,22 @@ extension HotFolderEngine {
             if case .success(let status) = FileStatus.of(path: path) { status.stamp } else { nil }
         }
         var claims: [(file: HotFolderFile, place: WatchedPlace)] = []
+        var placeIsSafe: [WatchedPlace: Bool] = [:]
+        // One look-up per owner and batch: with NSS over LDAP each can be a network round trip.
+        var userNames: [uid_t: String?] = [:]
+        let userName = { (uid: uid_t) -> String? in
+            if let known = userNames[uid] { return known }
+            let name = FileProbe.userName(of: uid)
+            userNames[uid] = .some(name)
+            return name
+        }
         for (path, place) in settled {
+            let safe = placeIsSafe[place] ?? place.isStillADirectory
+            placeIsSafe[place] = safe
+            guard safe else { continue }  // replaced by a link: its removal event stops the watch
             let settings = folders[place.folder]
             let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-            switch decide(path: path, name: name, place: place) {
+            switch decide(path: path, name: name, place: place, userName: userName) {
             case .take(let username):
                 let request = DocumentRequest(
                     username: username, portname: settings.port, title: name, options: settings.options)
@@ -39,14 +51,16 @@ extension HotFolderEngine {
         claim(claims)
     }
 
-    private func decide(path: String, name: String, place: WatchedPlace) -> IntakeDecision {
+    private func decide(
+        path: String, name: String, place: WatchedPlace, userName: (uid_t) -> String?
+    ) -> IntakeDecision {
         guard case .success(let status) = FileStatus.of(path: path) else { return .vanished }
         let openError = status.kind == .regular ? FileProbe.openError(path: path, expected: status) : nil
         let rule = IntakeRule(
             owner: folders[place.folder].owner, maxDocumentBytes: outbox.maxDocumentBytes, folderPath: place.path)
         return rule.decide(
             name: name, subfolder: place.subfolder, status: status, openError: openError,
-            userName: FileProbe.userName(of:))
+            userName: userName)
     }
 
     private func claim(_ claims: [(file: HotFolderFile, place: WatchedPlace)]) {

@@ -106,7 +106,7 @@ final class HotFolderEngine: @unchecked Sendable {
         self.watcher = watcher
         for (index, folder) in folders.enumerated() {
             let root = WatchedPlace(folder: index, subfolder: nil, path: folder.path)
-            places[try watcher.addWatch(path: folder.path)] = root
+            places[try watcher.addWatch(path: folder.path, mask: root.watchMask)] = root
             scan(root)
             logger.info("watching hot folder", metadata: [
                 "folder": "\(folder.path)", "port": "\(folder.port)", "owner": "\(folder.owner.configName)",
@@ -159,7 +159,9 @@ final class HotFolderEngine: @unchecked Sendable {
     /// Whether the directory behind `watch` is (again) at the path we know it by. inotify hands out one watch per
     /// directory, so adding a watch for the path returns the same descriptor exactly when it is the same directory.
     private func isStillWatched(_ place: WatchedPlace, watch: Int32) -> Bool {
-        guard let watcher, let current = try? watcher.addWatch(path: place.path) else { return false }
+        guard let watcher, let current = try? watcher.addWatch(path: place.path, mask: place.watchMask) else {
+            return false
+        }
         if current == watch { return true }
         if places[current] == nil { watcher.removeWatch(current) }  // some other directory: not ours to watch
         return false
@@ -225,7 +227,7 @@ final class HotFolderEngine: @unchecked Sendable {
         let place = WatchedPlace(folder: root.folder, subfolder: name, path: root.child(name))
         guard let watcher else { return }
         do {
-            let watch = try watcher.addWatch(path: place.path)
+            let watch = try watcher.addWatch(path: place.path, mask: place.watchMask)
             if places.updateValue(place, forKey: watch) == nil {
                 logger.info("watching user subfolder", metadata: ["folder": "\(place.path)"])
             }
