@@ -41,8 +41,10 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // syncfs(2), which Swift's Glibc module does not expose.
+        .target(name: "CFileSync"),
         .target(name: "Outbox", dependencies: [
-            "SpoolbridgeCore",
+            "SpoolbridgeCore", "CFileSync",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),

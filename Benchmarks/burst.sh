@@ -2,7 +2,8 @@
 # Burst: 1,000 files of 20 KB moved into a hot folder at once; time from the drop until the emulator holds
 # all 1,000. Measured for the daemon and, in the same run against the same emulator, for the shell bridge
 # `inotifywait -m | while read f; do curl -F ...; done`.
-# Env: BURST_FILES (default 1000), BURST_FILE_BYTES (20480), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR.
+# Env: BURST_FILES (default 1000), BURST_FILE_BYTES (20480), BENCH_CONCURRENCY (delivery.concurrency, 4),
+# BURST_SKIP_SHELL=1 (daemon only, for quick experiments), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -26,7 +27,7 @@ make_files() {
     [[ $(wc -l <"$1.sha256") -eq $FILES ]] || die "expected $FILES files in $1"
 }
 make_files "$WORK/stage-daemon"
-make_files "$WORK/stage-shell"
+[[ ${BURST_SKIP_SHELL:-0} == 1 ]] || make_files "$WORK/stage-shell"
 sync
 
 drop() { # staging dir, hot folder: the drop is one `mv` of every file
@@ -66,8 +67,8 @@ duplicates=$(uniq -d <<<"$received" | grep -c . || true)
 missing=$(comm -23 "$WORK/stage-daemon.sha256" <(echo "$received") | grep -c . || true)
 left_in_folder=$(find "$WORK/hot-daemon" -type f | wc -l)
 
-# Where the time went, from the outbox's own millisecond timestamps (createdAt = job committed,
-# updatedAt of a delivered job = delivery recorded).
+# Where the time went, from the outbox's own millisecond timestamps (createdAt = job row written at the
+# start of the claim, updatedAt of a delivered job = delivery recorded).
 phases=""
 if command -v sqlite3 >/dev/null; then
     phases=$(sqlite3 -readonly "$WORK/spool/outbox.sqlite" \
@@ -76,6 +77,16 @@ fi
 stop_process "$DAEMON_PID"
 
 # --- The shell bridge -------------------------------------------------------------------------------------
+if [[ ${BURST_SKIP_SHELL:-0} == 1 ]]; then
+    echo
+    echo "burst (daemon only): $FILES files x $FILE_BYTES bytes, delivery.concurrency = ${BENCH_CONCURRENCY:-4}"
+    machine_line
+    echo "spoolbridge (drop -> all received): $daemon_seconds s; $received_count received, $duplicates duplicates, $missing missing"
+    IFS='|' read -r first_claim last_claim last_delivered <<<"${phases:-0|0|0}"
+    echo "phases (ms after the drop): first job created $((first_claim - daemon_t0_ms)), last job created" \
+        "$((last_claim - daemon_t0_ms)), last delivery recorded $((last_delivered - daemon_t0_ms)); CPU s: daemon $daemon_cpu, emulator $emulator_cpu"
+    exit 0
+fi
 mkdir -p "$WORK/hot-shell"
 mkfifo "$WORK/events.fifo"
 inotifywait -m -e close_write -e moved_to --format '%w%f' "$WORK/hot-shell" >"$WORK/events.fifo" 2>"$WORK/inotifywait.err" &
@@ -109,7 +120,7 @@ stop_process "$BRIDGE_PID"
 
 # --- Results ----------------------------------------------------------------------------------------------
 echo
-echo "burst: $FILES files x $FILE_BYTES bytes, delivery.concurrency = 4"
+echo "burst: $FILES files x $FILE_BYTES bytes, delivery.concurrency = ${BENCH_CONCURRENCY:-4}"
 machine_line
 printf '%-34s %10s %14s\n' "contender" "seconds" "documents/s"
 printf '%-34s %10s %14s\n' "spoolbridge (drop -> all received)" "$daemon_seconds" "$(calc "$FILES / $daemon_seconds")"
@@ -118,8 +129,8 @@ echo "ratio (shell / spoolbridge): $(calc "$shell_seconds / $daemon_seconds")x  
 echo "drop itself (mv of $FILES files): ${daemon_drop_seconds} s"
 if [[ -n "$phases" ]]; then
     IFS='|' read -r first_claim last_claim last_delivered <<<"$phases"
-    echo "daemon phases (outbox timestamps, ms after the drop began): first job committed" \
-        "$((first_claim - daemon_t0_ms)), last job committed $((last_claim - daemon_t0_ms))," \
+    echo "daemon phases (outbox timestamps, ms after the drop began): first job created" \
+        "$((first_claim - daemon_t0_ms)), last job created $((last_claim - daemon_t0_ms))," \
         "last delivery recorded $((last_delivered - daemon_t0_ms))"
 fi
 echo "daemon: received $received_count documents, $duplicates duplicates, $missing missing," \

@@ -15,36 +15,59 @@ start_emulator
 write_config "$WORK/daemon.toml" "$WORK/spool" "$WORK/hot"
 start_daemon "$WORK/daemon.toml" "$WORK/daemon.log"
 
-# One line per thread: "TID NAME VOLUNTARY NONVOLUNTARY".
-thread_switches() {
-    local task
+# Per thread, the latest voluntary / nonvoluntary context-switch counts seen. Sampled every half second with
+# bash builtins only (no process is forked), so a thread that exits during the window still counts up to
+# its last sample; the daemon is not disturbed by being read.
+declare -A first_v first_n last_v last_n names
+sample_threads() { # $1 = "start" to record the baseline
+    local task tid line v n name
     for task in /proc/"$DAEMON_PID"/task/*; do
-        awk -v tid="${task##*/}" '
-            $1 == "Name:" { name = $2 }
-            $1 == "voluntary_ctxt_switches:" { v = $2 }
-            $1 == "nonvoluntary_ctxt_switches:" { n = $2 }
-            END { print tid, name, v, n }' "$task/status" 2>/dev/null || true
+        tid=${task##*/}
+        v="" n="" name=""
+        while IFS= read -r line; do
+            case $line in
+                Name:*) name=${line#Name:}; name=${name//[[:space:]]/} ;;
+                voluntary_ctxt_switches:*) v=${line##*[[:space:]]} ;;
+                nonvoluntary_ctxt_switches:*) n=${line##*[[:space:]]} ;;
+            esac
+        done <"$task/status" 2>/dev/null || continue
+        [[ -n $v && -n $n ]] || continue
+        if [[ ${1:-} == start ]]; then
+            first_v[$tid]=$v first_n[$tid]=$n
+        elif [[ -z ${first_v[$tid]:-} ]]; then
+            first_v[$tid]=0 first_n[$tid]=0  # started during the window
+        fi
+        last_v[$tid]=$v last_n[$tid]=$n names[$tid]=$name
     done
 }
 
 cpu0=$(proc_cpu_ticks "$DAEMON_PID")
-thread_switches >"$WORK/switches.0"
-threads0=$(wc -l <"$WORK/switches.0")
+sample_threads start
+threads0=${#first_v[@]}
 t0=$EPOCHREALTIME
+end_us=$((${t0/./} + DURATION * 1000000))
 note "measuring the idle daemon for $DURATION s"
-nap "$DURATION"
+while ((${EPOCHREALTIME/./} < end_us)); do
+    left_us=$((end_us - ${EPOCHREALTIME/./}))
+    ((left_us > 0)) || break
+    ((left_us < 500000)) && nap "0.$(printf '%06d' "$left_us")" || nap 0.5
+    sample_threads
+done
 kill -0 "$DAEMON_PID" 2>/dev/null || die "the daemon exited during the measurement: $(tail -5 "$WORK/daemon.log")"
 cpu1=$(proc_cpu_ticks "$DAEMON_PID")
-thread_switches >"$WORK/switches.1"
 elapsed=$(calc "$EPOCHREALTIME - $t0")
 rss_kb=$(proc_status_kb "$DAEMON_PID" VmRSS)
 hwm_kb=$(proc_status_kb "$DAEMON_PID" VmHWM)
-threads1=$(wc -l <"$WORK/switches.1")
+anon_kb=$(proc_status_kb "$DAEMON_PID" RssAnon)
+file_kb=$(proc_status_kb "$DAEMON_PID" RssFile)
+pss_kb=$(awk '$1 == "Pss:" { print $2 }' "/proc/$DAEMON_PID/smaps_rollup" 2>/dev/null || echo 0)
+threads1=$(ls /proc/"$DAEMON_PID"/task | wc -l)
 
-# Per thread, the increase; threads that started during the window count from zero.
-per_thread=$(awk '
-    NR == FNR { v0[$1] = $3; n0[$1] = $4; next }
-    { dv = $3 - v0[$1]; dn = $4 - n0[$1]; print $1, $2, dv, dn, dv + dn }' "$WORK/switches.0" "$WORK/switches.1")
+per_thread=""
+for tid in "${!last_v[@]}"; do
+    dv=$((last_v[$tid] - first_v[$tid])) dn=$((last_n[$tid] - first_n[$tid]))
+    per_thread+="$tid ${names[$tid]} $dv $dn $((dv + dn))"$'\n'
+done
 total_switches=$(awk '{ s += $5 } END { print s + 0 }' <<<"$per_thread")
 voluntary=$(awk '{ s += $3 } END { print s + 0 }' <<<"$per_thread")
 log_lines=$(wc -l <"$WORK/daemon.log")
@@ -57,6 +80,9 @@ printf '%-34s %12s %s\n' "CPU time (utime+stime)" "$(calc "($cpu1 - $cpu0) / $CL
 printf '%-34s %12s %s\n' "wake-ups (context switches)" "$total_switches" "($voluntary voluntary)"
 printf '%-34s %12s %s\n' "wake-ups per second" "$(calc "$total_switches / $elapsed")" "<= 1"
 printf '%-34s %12s %s\n' "RSS (VmRSS) at the end" "$(calc "$rss_kb / 1024") MiB" "<= 30 MiB"
+printf '%-34s %12s\n' "  of which anonymous (RssAnon)" "$(calc "$anon_kb / 1024") MiB"
+printf '%-34s %12s\n' "  of which file-backed (RssFile)" "$(calc "$file_kb / 1024") MiB"
+printf '%-34s %12s\n' "PSS (shared pages divided)" "$(calc "$pss_kb / 1024") MiB"
 printf '%-34s %12s\n' "peak RSS (VmHWM)" "$(calc "$hwm_kb / 1024") MiB"
 printf '%-34s %12s\n' "threads (start -> end)" "$threads0 -> $threads1"
 printf '%-34s %12s\n' "daemon log lines in total" "$log_lines"

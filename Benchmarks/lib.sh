@@ -138,7 +138,7 @@ min_free_mb = 0
 $extra
 
 [delivery]
-concurrency = 4
+concurrency = ${BENCH_CONCURRENCY:-4}
 
 [cups]
 enabled = false
@@ -187,5 +187,5 @@ proc_cpu_ticks() {
 CLOCK_TICKS=$(getconf CLK_TCK)
 
 machine_line() {
-    echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d" " -f1-3 /proc/loadavg)"
 }

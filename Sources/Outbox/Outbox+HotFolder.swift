@@ -65,6 +65,8 @@ extension Outbox {
             }
         }
 
+        // The writer may never have flushed its data; the job is not accepted until it is on disk.
+        try Durability.flushFiles(moved.map { layout.payload($0.payloadName) }, directory: layout.payloads)
         try Durability.fsyncDirectory(layout.payloads)
         for directory in sourceDirectories {
             try? Durability.fsyncDirectory(directory)  // the hot folder may be read-only for a flush: not fatal

@@ -37,14 +37,13 @@ public final class Outbox: Sendable {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            // FULL: a commit is on disk when it returns, which is what "accepted" means.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         // An existing spool keeps its mode otherwise (best effort: it may belong to another user).
         chmod(layout.directory, 0o700)
         do {
             database = try DatabasePool(path: layout.database, configuration: configuration)
+            // FULL: a commit is on disk when it returns, which is what "accepted" means. Set on the
+            // writer after the pool is open: GRDB sets NORMAL when it switches the file to WAL.
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Schema.migrator.migrate(database)
             // Whatever the process umask: the rows describe other people's documents.
             for suffix in ["", "-wal", "-shm"] { chmod(layout.database + suffix, 0o600) }

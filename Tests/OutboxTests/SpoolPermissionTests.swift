@@ -69,3 +69,18 @@ struct SpoolPermissionTests {
         #expect(exists(fixture.layout.failed + "/invoice.pdf.error.txt"))
     }
 }
+
+@Suite("Outbox: durability settings")
+struct OutboxDurabilitySettingsTests {
+    /// GRDB switches a pool to WAL with synchronous = NORMAL; the outbox needs FULL on the writer,
+    /// or a commit that returned could still be lost in a power cut.
+    @Test func theWriterCommitsWithSynchronousFull() throws {
+        let fixture = try OutboxFixture()
+        let level = try fixture.outbox.database.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+        #expect(level == 2, "PRAGMA synchronous is \(String(describing: level)), expected 2 (FULL)")
+        let mode = try fixture.outbox.database.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+}
