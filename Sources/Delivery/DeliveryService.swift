@@ -28,6 +28,9 @@ public struct DeliveryService: Service {
         case finished
     }
 
+    /// Jobs claimed ahead of free upload slots, so one transaction serves many uploads.
+    private var prefetch: Int { min(64, concurrency * 4) }
+
     public func run() async throws {
         let (events, sink) = AsyncStream.makeStream(of: Event.self)
         let health = CloudHealth(logger: logger)
@@ -38,63 +41,64 @@ public struct DeliveryService: Service {
             }
             let timer = DueTimer(sink: sink)
             var inFlight = 0
+            // Claimed (`uploading` in the outbox) but not started yet: never sent, so a crash
+            // merely queues them again.
+            var ready: [Job] = []
             var iterator = events.makeAsyncIterator()
             sink.yield(.newWork)  // jobs may be due already (recovered, or queued before a restart)
+
+            func startReady() {
+                let slots = health.isHealthy ? concurrency : 1  // one probe while the cloud is down
+                while inFlight < slots, !ready.isEmpty {
+                    let job = ready.removeFirst()
+                    inFlight += 1
+                    group.addTask {
+                        finishedUploads.append(await uploader.deliver(job))
+                        sink.yield(.finished)
+                    }
+                }
+            }
 
             // Graceful shutdown ends the event stream, and with it the loop.
             await withGracefulShutdownHandler {
                 while await iterator.next() != nil {
-                    // Everything that finished meanwhile goes into the same transaction.
                     let finished = finishedUploads.takeAll()
                     inFlight -= finished.count
-                    await record(finished, health: health)
-
-                    let slots = health.isHealthy ? concurrency - inFlight : (inFlight == 0 ? 1 : 0)
-                    let jobs = await claim(limit: slots)
-                    for job in jobs {
-                        inFlight += 1
-                        group.addTask {
-                            let outcome = await uploader.deliver(job)
-                            finishedUploads.append(outcome)
-                            sink.yield(.finished)
-                        }
-                    }
-                    if inFlight == 0 { await timer.arm(at: nextDueTime()) }
+                    for outcome in finished { health.observe(outcome) }
+                    startReady()  // keep the slots busy while the results are committed
+                    let wanted = health.isHealthy
+                        ? (ready.count <= prefetch / 2 ? prefetch - ready.count : 0)
+                        : (inFlight + ready.count == 0 ? 1 : 0)
+                    ready += await completeAndClaim(finished, claimLimit: wanted)
+                    startReady()
+                    if inFlight == 0 && ready.isEmpty { await timer.arm(at: nextDueTime()) }
                 }
             } onGracefulShutdown: {
                 sink.finish()
             }
             // In-flight uploads are cancelled; their jobs stay `uploading` and recovery queues
-            // them at the next start (the documented at-most-one-duplicate window).
+            // them at the next start (the documented duplicate window: what was in flight).
             timer.disarm()
             group.cancelAll()
         }
     }
 
-    private func claim(limit: Int) async -> [Job] {
-        guard limit > 0 else { return [] }
+    /// Records the finished uploads and claims more due jobs, in one transaction.
+    private func completeAndClaim(_ outcomes: [DeliveryOutcome], claimLimit: Int) async -> [Job] {
+        guard !outcomes.isEmpty || claimLimit > 0 else { return [] }
         do {
-            return try await outbox.perform { try $0.claimDueJobs(limit: limit) }
+            let (completed, claimed) = try await outbox.perform { try $0.completeAndClaim(outcomes, claimLimit: claimLimit) }
+            for job in completed { log(job) }
+            return claimed
         } catch {
-            logger.error("cannot take jobs from the outbox", metadata: ["error": "\(error)"])
+            // The rows stay `uploading`; recovery at the next start queues them again.
+            logger.error("cannot record upload results or take new jobs from the outbox", metadata: ["error": "\(error)"])
             return []
         }
     }
 
     private func nextDueTime() async -> Timestamp? {
         try? await outbox.perform { try $0.nextDueTime() }
-    }
-
-    private func record(_ outcomes: [DeliveryOutcome], health: CloudHealth) async {
-        guard !outcomes.isEmpty else { return }
-        for outcome in outcomes { health.observe(outcome) }
-        do {
-            let jobs = try await outbox.perform { try $0.complete(outcomes) }
-            for job in jobs { log(job) }
-        } catch {
-            // The rows stay `uploading`; recovery at the next start queues them again.
-            logger.error("cannot record upload results in the outbox", metadata: ["error": "\(error)"])
-        }
     }
 
     private func log(_ job: Job) {

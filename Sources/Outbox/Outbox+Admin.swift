@@ -63,8 +63,7 @@ extension Outbox {
                 throw OutboxError(.notFound, "no job \(id) in the outbox (see `spoolbridge jobs`)")
             }
             let transition = try Self.transition(.cancelRequested, record.job, now, retryPolicy)
-            record.update(from: transition.job)
-            try record.update(db)
+            try record.save(transition.job, db)
             return transition
         }
         disposePayload(of: transition.job, transition.payload)

@@ -19,23 +19,7 @@ public enum DeliveryOutcome: Sendable, Hashable {
 extension Outbox {
     /// Takes up to `limit` due jobs for upload (queued → uploading, attempt counted) in one transaction.
     public func claimDueJobs(limit: Int) throws(OutboxError) -> [Job] {
-        guard limit > 0 else { return [] }
-        let now = clock()
-        return try write { db in
-            let due = try JobRecord
-                .filter(JobRecord.Columns.state == JobState.queued.rawValue)
-                .filter(JobRecord.Columns.nextAttemptAt <= now.millisecondsSince1970)
-                .order(JobRecord.Columns.nextAttemptAt, JobRecord.Columns.id)
-                .limit(limit)
-                .fetchAll(db)
-            return try due.map { record in
-                var record = record
-                let transition = try Self.transition(.attemptStarted, record.job, now, retryPolicy)
-                record.update(from: transition.job)
-                try record.update(db)
-                return transition.job
-            }
-        }
+        try completeAndClaim([], claimLimit: limit).claimed
     }
 
     /// The full path of a job's payload while it is in the spool.
@@ -45,32 +29,59 @@ extension Outbox {
 
     /// Records finished uploads in one transaction, then disposes of the payloads (archive, delete,
     /// or move to the failed folder). Returns the jobs as they now are.
-    ///
-    /// A crash after the commit and before the disposal leaves the payload in `payloads/`: recovery
-    /// sees a final job there and finishes the disposal.
     @discardableResult
     public func complete(_ outcomes: [DeliveryOutcome]) throws(OutboxError) -> [Job] {
-        guard !outcomes.isEmpty else { return [] }
+        try completeAndClaim(outcomes, claimLimit: 0).completed
+    }
+
+    /// Records finished uploads and takes the next due jobs in one transaction: a burst costs one
+    /// commit (one fsync) per round of the delivery loop, not two per job.
+    ///
+    /// A crash after the commit and before the payloads are disposed of leaves them in `payloads/`:
+    /// recovery sees final jobs there and finishes the disposal.
+    public func completeAndClaim(
+        _ outcomes: [DeliveryOutcome], claimLimit: Int
+    ) throws(OutboxError) -> (completed: [Job], claimed: [Job]) {
+        guard !outcomes.isEmpty || claimLimit > 0 else { return ([], []) }
         let now = clock()
-        let transitions: [JobLifecycle.Transition] = try write { db in
-            try outcomes.compactMap { outcome in
-                guard var record = try JobRecord.fetchOne(db, key: outcome.jobID.rawValue) else { return nil }
-                let event: JobLifecycle.Event
-                switch outcome {
-                case .delivered(_, let uuid): event = .delivered(documentUUID: uuid)
-                case .failed(_, let failure): event = .attemptFailed(failure, jitter: Double.random(in: 0..<1))
-                case .rejected(_, let failure): event = .rejected(failure)
-                }
-                let transition = try Self.transition(event, record.job, now, retryPolicy)
-                record.update(from: transition.job)
-                try record.update(db)
-                return transition
-            }
+        let (transitions, claimed) = try write { db in
+            (try record(outcomes, db: db, now: now), try claimDue(limit: claimLimit, db: db, now: now))
         }
         for transition in transitions {
             disposePayload(of: transition.job, transition.payload)
         }
-        return transitions.map(\.job)
+        return (transitions.map(\.job), claimed)
+    }
+
+    private func record(_ outcomes: [DeliveryOutcome], db: Database, now: Timestamp) throws -> [JobLifecycle.Transition] {
+        try outcomes.compactMap { outcome in
+            guard var record = try JobRecord.fetchOne(db, key: outcome.jobID.rawValue) else { return nil }
+            let event: JobLifecycle.Event
+            switch outcome {
+            case .delivered(_, let uuid): event = .delivered(documentUUID: uuid)
+            case .failed(_, let failure): event = .attemptFailed(failure, jitter: Double.random(in: 0..<1))
+            case .rejected(_, let failure): event = .rejected(failure)
+            }
+            let transition = try Self.transition(event, record.job, now, retryPolicy)
+            try record.save(transition.job, db)
+            return transition
+        }
+    }
+
+    private func claimDue(limit: Int, db: Database, now: Timestamp) throws -> [Job] {
+        guard limit > 0 else { return [] }
+        let due = try JobRecord
+            .filter(JobRecord.Columns.state == JobState.queued.rawValue)
+            .filter(JobRecord.Columns.nextAttemptAt <= now.millisecondsSince1970)
+            .order(JobRecord.Columns.nextAttemptAt, JobRecord.Columns.id)
+            .limit(limit)
+            .fetchAll(db)
+        return try due.map { record in
+            var record = record
+            let transition = try Self.transition(.attemptStarted, record.job, now, retryPolicy)
+            try record.save(transition.job, db)
+            return transition.job
+        }
     }
 
     /// Carries out what the state machine decided for the payload. Failures here are not lost

@@ -74,8 +74,7 @@ extension Outbox {
         try write { db in
             for var record in moved {
                 let transition = try Self.transition(.payloadStored, record.job, now, retryPolicy)
-                record.update(from: transition.job)
-                try record.update(db)
+                try record.save(transition.job, db)
             }
             if !abandoned.isEmpty {
                 _ = try JobRecord.deleteAll(db, keys: abandoned)

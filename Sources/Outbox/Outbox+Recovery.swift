@@ -59,8 +59,7 @@ extension Outbox {
             let uploading = try JobRecord.filter(JobRecord.Columns.state == JobState.uploading.rawValue).fetchAll(db)
             for var record in uploading {
                 let transition = try Self.transition(.crashRecovered, record.job, now, retryPolicy)
-                record.update(from: transition.job)
-                try record.update(db)
+                try record.save(transition.job, db)
             }
             return uploading.count
         }
