@@ -12,10 +12,10 @@ struct ReadinessService: Service {
     let hotFolders: Int
 
     func run() async throws {
-        let queued = (try? outbox.summary().counts[.queued]) ?? 0
-        let status = "watching \(hotFolders) hot folder(s); \(queued ?? 0) job(s) queued"
+        let queued = (try? outbox.summary())?.counts[.queued] ?? 0
+        let status = "watching \(hotFolders) hot folder(s); \(queued) job(s) queued"
         notifier.ready(status: status)
-        logger.info("spoolbridge is running", metadata: ["spool": "\(outbox.layout.directory)", "queued": "\(queued ?? 0)"])
+        logger.info("spoolbridge is running", metadata: ["spool": "\(outbox.layout.directory)", "queued": "\(queued)"])
         try? await gracefulShutdown()
         notifier.stopping()
         logger.info("spoolbridge is stopping")
