@@ -105,7 +105,13 @@ let package = Package(
             "Ingest", "Outbox", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SystemIntegrationTests", dependencies: ["SystemIntegration"]),
-        // Process-level: built executables, the emulator, kill -9, a private cupsd.
+        // A private cupsd with the built backend installed; the real daemon or an in-process listener.
+        .testTarget(name: "CupsTests", dependencies: [
+            "SpoolbridgeCore", "Outbox", "Ingest", "CCups",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Process-level: built executables, the emulator, kill -9.
         .testTarget(name: "IntegrationTests", dependencies: ["EmulatorKit", "SpoolbridgeCore", "Outbox"]),
     ],
     swiftLanguageModes: [.v6]

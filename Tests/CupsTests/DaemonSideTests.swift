@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import Ingest
 import Outbox
 import SpoolbridgeCore
@@ -207,12 +206,7 @@ struct DaemonSideTests {
         let second = try InProcessDaemon(spoolDirectory: directory.file("spool3"), socketPath: socketPath)
         await #expect(throws: BackendSocketError.self) { try await second.start() }
         try await first.stop()
-        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        close(stale)
+        leaveStaleSocket(at: socketPath)
         let third = try InProcessDaemon(spoolDirectory: directory.file("spool4"), socketPath: socketPath)
         try await third.start()
         var info = stat()

@@ -129,3 +129,15 @@ final class FakeDaemon: @unchecked Sendable {
         update(index) { $0.closed = true }
     }
 }
+
+/// A socket file nobody listens on, as a daemon killed with SIGKILL leaves behind.
+func leaveStaleSocket(at path: String) {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    close(fd)
+}

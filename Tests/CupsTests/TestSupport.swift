@@ -40,7 +40,13 @@ final class TemporaryDirectory: @unchecked Sendable {
         chmod(path, 0o755)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit {
+        // A daemon thread or SQLite may still be closing files in it: try again briefly.
+        for _ in 0..<5 {
+            guard (try? FileManager.default.removeItem(atPath: path)) == nil, FileManager.default.fileExists(atPath: path) else { return }
+            usleep(50_000)
+        }
+    }
 
     func file(_ name: String) -> String { path + "/" + name }
 

@@ -103,7 +103,7 @@ echo "$filters" | while IFS= read -r spec; do install_program "$spec" "$dir/bin/
     echo "SystemGroup root"
     echo "FileDevice No"
     echo "$envs" | while IFS= read -r pair; do
-        [ -n "$pair" ] && echo "SetEnv ${pair%%=*} ${pair#*=}"
+        if [ -n "$pair" ]; then echo "SetEnv ${pair%%=*} ${pair#*=}"; fi
     done
 } > "$dir/cups-files.conf"
 
