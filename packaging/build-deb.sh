@@ -3,13 +3,15 @@
 #
 #   packaging/build-deb.sh                      release build + package + lintian
 #   SPOOLBRIDGE_BACKEND_MODE=0700 packaging/build-deb.sh   backend run as root by CUPS
-#   SKIP_SWIFT_BUILD=1 packaging/build-deb.sh   package the binaries already in .build-release
+#   SKIP_SWIFT_BUILD=1 packaging/build-deb.sh   package the binaries already in .build-deb
 #
-# Output: .build-release/deb/ (the .deb, .changes, .buildinfo and lintian.txt).
+# Output: .build-deb/deb/ (the .deb, .changes, .buildinfo and lintian.txt).
+# The release build has its own scratch path (.build-deb): a plain `swift build -c release` into a
+# shared one would relink the binaries against the toolchain's shared Swift libraries.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-scratch="$repo/.build-release"
+scratch="$repo/.build-deb"
 out_dir="${OUT_DIR:-$scratch/deb}"
 # 0755: CUPS runs the backend as lp. 0700: as root. See packaging/debian/rules.
 backend_mode="${SPOOLBRIDGE_BACKEND_MODE:-0755}"
@@ -37,8 +39,10 @@ fi
 # --- Swift release build ----------------------------------------------------------------------
 # Static Swift runtime: nothing from the toolchain is needed on the target machine, and the
 # backend (started once per CUPS job) starts in milliseconds. --disable-local-rpath drops the
-# $ORIGIN run path that a packaged binary must not carry.
-swift_flags=(-c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch")
+# $ORIGIN run path that a packaged binary must not carry; -z now resolves all symbols at start so
+# the relocation tables can be read-only (lintian: hardening-no-bindnow).
+swift_flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
+             --scratch-path "$scratch")
 cd "$repo"
 if [[ "${SKIP_SWIFT_BUILD:-0}" != 1 ]]; then
     for product in spoolbridge spoolbridge-backend; do
@@ -49,6 +53,11 @@ fi
 bin_dir=$(swift build "${swift_flags[@]}" --show-bin-path)
 for product in spoolbridge spoolbridge-backend; do
     [[ -x "$bin_dir/$product" ]] || { echo "build-deb: $bin_dir/$product is missing; build it first" >&2; exit 1; }
+    # The target machine has no Swift toolchain: refuse a binary that needs one.
+    if readelf -d "$bin_dir/$product" | grep -E 'RPATH|RUNPATH|libswiftCore\.so|libFoundation\.so' >&2; then
+        echo "build-deb: $bin_dir/$product needs the Swift toolchain's libraries (above); rebuild without SKIP_SWIFT_BUILD" >&2
+        exit 1
+    fi
 done
 
 # --- stage and package ------------------------------------------------------------------------
@@ -59,7 +68,20 @@ src="$work/spoolbridge-$version"
 mkdir -p "$src/staged"
 cp -a "$repo/packaging/debian" "$src/debian"
 cp "$repo/systemd/spoolbridge.service" "$src/debian/spoolbridge.service"
-cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$repo/Docs/operations.md" "$src/staged/"
+if [[ "$backend_mode" != 0755 && "$backend_mode" != 755 ]]; then
+    # A mode without other-execute is how CUPS is told to run the backend as root: deliberate.
+    cat >> "$src/debian/spoolbridge.lintian-overrides" <<OVERRIDES
+# CUPS runs a backend as root when its mode lacks group/other write and other execute
+# (SPOOLBRIDGE_BACKEND_MODE=$backend_mode was chosen for this build).
+spoolbridge: non-standard-executable-perm * [usr/lib/cups/backend/spoolbridge]
+spoolbridge: executable-is-not-world-readable * [usr/lib/cups/backend/spoolbridge]
+OVERRIDES
+fi
+cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$src/staged/"
+mkdir "$src/staged/doc"
+for doc in operations configuration cups; do
+    [[ -f "$repo/Docs/$doc.md" ]] && cp "$repo/Docs/$doc.md" "$src/staged/doc/"
+done
 install -m 0755 "$bin_dir/spoolbridge" "$src/staged/spoolbridge"
 install -m 0755 "$bin_dir/spoolbridge-backend" "$src/staged/spoolbridge-backend"
 # GRDB's resource bundle (GRDB_GRDB.resources, a privacy manifest for Apple platforms) is not

@@ -13,7 +13,7 @@ struct JournalEntry: Equatable {
     /// instead of silently adding a second MESSAGE or PRIORITY.
     static let reservedNames: Set<String> = [
         "MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "SYSLOG_FACILITY", "SYSLOG_PID",
-        "CODE_FILE", "CODE_LINE", "CODE_FUNC", "ERRNO", "LOGGER", "ERROR",
+        "CODE_FILE", "CODE_LINE", "CODE_FUNC", "ERRNO", "LOGGER",
     ]
 
     var fields: [String]
@@ -32,11 +32,9 @@ struct JournalEntry: Equatable {
             "CODE_LINE=\(line)",
             "CODE_FUNC=\(function)",
         ]
-        if let error {
-            fields.append("ERROR=\(error)")
-        }
         // Sorted so the entry is deterministic (tests, and identical entries for identical calls).
-        for (key, value) in MetadataRedaction.redact(metadata).sorted(by: { $0.key < $1.key }) {
+        let all = LogMetadataMerge.addingError(error, to: metadata)
+        for (key, value) in MetadataRedaction.redact(all).sorted(by: { $0.key < $1.key }) {
             guard var name = JournalFieldName.sanitised(key) else { continue }
             if Self.reservedNames.contains(name) {
                 name = String("META_\(name)".prefix(JournalFieldName.maxLength))

@@ -50,4 +50,12 @@ enum LogMetadataMerge {
         }
         return result
     }
+
+    /// The event's error as the `error` entry, unless the caller already logged one under that key.
+    static func addingError(_ error: (any Error)?, to metadata: Logger.Metadata) -> Logger.Metadata {
+        guard let error, metadata["error"] == nil else { return metadata }
+        var result = metadata
+        result["error"] = .string("\(error)")
+        return result
+    }
 }

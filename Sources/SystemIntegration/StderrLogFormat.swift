@@ -12,11 +12,9 @@ enum StderrLogFormat {
         metadata: Logger.Metadata, error: (any Error)?
     ) -> String {
         var line = "\(timestamp(secondsSinceEpoch: secondsSinceEpoch)) \(level.rawValue) \(label): \(escaped(message))"
-        for (key, value) in MetadataRedaction.redact(metadata).sorted(by: { $0.key < $1.key }) {
+        let all = LogMetadataMerge.addingError(error, to: metadata)
+        for (key, value) in MetadataRedaction.redact(all).sorted(by: { $0.key < $1.key }) {
             line += " \(sanitisedKey(key))=\(formattedValue(JournalEntry.text(of: value)))"
-        }
-        if let error {
-            line += " error=\(formattedValue("\(error)"))"
         }
         return line
     }

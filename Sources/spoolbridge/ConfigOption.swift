@@ -24,6 +24,7 @@ struct ConfigOption: ParsableArguments {
         guard FileManager.default.fileExists(atPath: layout.database) else {
             throw CLIError("no outbox at \(layout.database): has `spoolbridge run` started with this configuration?")
         }
+        try becomeSpoolOwner(layout.directory)
         do {
             let outbox = try Outbox(
                 directory: configuration.spool.directory, maxDocumentBytes: configuration.spool.maxDocumentBytes,
@@ -32,6 +33,17 @@ struct ConfigOption: ParsableArguments {
         } catch {
             throw CLIError("\(error)")
         }
+    }
+}
+
+/// Run as root, the CLI takes on the spool owner's identity first: SQLite may create the `-wal`
+/// and `-shm` files, and root-owned ones would lock the daemon (user `spoolbridge`) out.
+private func becomeSpoolOwner(_ directory: String) throws {
+    guard geteuid() == 0 else { return }
+    var info = stat()
+    guard stat(directory, &info) == 0, info.st_uid != 0 else { return }
+    guard setgroups(0, nil) == 0, setgid(info.st_gid) == 0, setuid(info.st_uid) == 0 else {
+        throw CLIError("cannot switch to the spool's owner (uid \(info.st_uid)): \(String(cString: strerror(errno)))")
     }
 }
 

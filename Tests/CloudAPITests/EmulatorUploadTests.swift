@@ -285,10 +285,9 @@ struct EmulatorUploadTests {
 
     @Test("a refused connection is transient and names the host")
     func connectionRefused() async throws {
-        // A port that was just listening and no longer is.
-        let emulator = try await CloudEmulator.start(CloudEmulator.Configuration(apiKey: Self.apiKey))
-        let url = emulator.baseURL
-        try await emulator.shutdown()
+        // Bound but not listening: connections are refused.
+        let reserved = try ReservedPort()
+        let url = "http://127.0.0.1:\(reserved.port)"
         let client = try CloudClient(configuration: .init(baseURL: url, apiKey: Secret(Self.apiKey)))
         let failure = await expectFailure { _ = try await client.version() }
         try await client.shutdown()
@@ -296,5 +295,6 @@ struct EmulatorUploadTests {
         #expect(failure?.httpStatus == nil)
         #expect(failure?.message.contains("refused") == true)
         #expect(failure?.message.contains(String(url.dropFirst("http://".count))) == true)
+        withExtendedLifetime(reserved) {}
     }
 }

@@ -57,11 +57,19 @@ import Testing
             "CODE_FILE=Delivery/Sender.swift",
             "CODE_LINE=17",
             "CODE_FUNC=send(_:)",
-            "ERROR=disk full",
             "API_KEY=<redacted>",
             "ATTEMPT=3",
+            "ERROR=disk full",
             "JOB_ID=42",
         ])
+    }
+
+    @Test func metadataErrorWinsOverTheEventError() {
+        let entry = JournalEntry(
+            level: .error, message: "m", label: "l", metadata: ["error": "upload refused: 413"], error: Boom(),
+            file: "f", line: 1, function: "g"
+        )
+        #expect(entry.fields.filter { $0.hasPrefix("ERROR=") } == ["ERROR=upload refused: 413"])
     }
 
     @Test func metadataCannotOverrideStandardFields() {

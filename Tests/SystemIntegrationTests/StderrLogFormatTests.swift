@@ -44,7 +44,7 @@ import Testing
             secondsSinceEpoch: instant, level: .warning, label: "l", message: "m",
             metadata: ["api_key": "k-123", "refresh_token": "r-456"], error: Refused()
         )
-        #expect(line == #"2026-11-23T16:00:00Z warning l: m api_key=<redacted> refresh_token=<redacted> error="403 forbidden""#)
+        #expect(line == #"2026-11-23T16:00:00Z warning l: m api_key=<redacted> error="403 forbidden" refresh_token=<redacted>"#)
     }
 }
 
