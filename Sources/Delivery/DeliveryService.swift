@@ -63,13 +63,14 @@ public struct DeliveryService: Service {
             await withGracefulShutdownHandler {
                 while await iterator.next() != nil {
                     let finished = finishedUploads.takeAll()
-                    inFlight -= finished.count
                     for outcome in finished { health.observe(outcome) }
-                    startReady()  // keep the slots busy while the results are committed
                     let wanted = health.isHealthy
                         ? (ready.count <= prefetch / 2 ? prefetch - ready.count : 0)
-                        : (inFlight + ready.count == 0 ? 1 : 0)
+                        : (inFlight - finished.count + ready.count == 0 ? 1 : 0)
                     ready += await completeAndClaim(finished, claimLimit: wanted)
+                    // A slot frees only once its result is committed: then a crash can re-send at
+                    // most `concurrency` uploads (those in flight or answered but not yet recorded).
+                    inFlight -= finished.count
                     startReady()
                     if inFlight == 0 && ready.isEmpty { await timer.arm(at: nextDueTime()) }
                 }
