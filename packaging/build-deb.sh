@@ -77,7 +77,7 @@ spoolbridge: non-standard-executable-perm * [usr/lib/cups/backend/spoolbridge]
 spoolbridge: executable-is-not-world-readable * [usr/lib/cups/backend/spoolbridge]
 OVERRIDES
 fi
-cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$src/staged/"
+cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$repo/scripts/cups/spoolbridge-pdf.ppd" "$src/staged/"
 mkdir "$src/staged/doc"
 for doc in operations configuration cups; do
     [[ -f "$repo/Docs/$doc.md" ]] && cp "$repo/Docs/$doc.md" "$src/staged/doc/"
