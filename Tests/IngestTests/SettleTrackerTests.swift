@@ -50,6 +50,20 @@ import Testing
         #expect(tracker.takeSettled(now: at(1.8)) { _ in stamp(size: 10) }.count == 1)
     }
 
+    /// A file renamed in gets a shorter window than one still being written: it is due first even when
+    /// noted later, and the long one still waits its full window.
+    @Test func aShorterWindowNotedLaterIsDueFirst() {
+        var tracker = SettleTracker<Int>(settleNanoseconds: 1_000_000_000)
+        tracker.noteActivity(path: "/h/written", place: 0, stamp: stamp(size: 10), now: at(0))
+        tracker.noteActivity(path: "/h/moved", place: 0, stamp: stamp(size: 5), now: at(0.1), window: 100_000_000)
+        #expect(tracker.nextDeadline == at(0.2))
+        let first = tracker.takeSettled(now: at(0.25)) { $0 == "/h/moved" ? stamp(size: 5) : stamp(size: 10) }
+        #expect(first.map(\.path) == ["/h/moved"])
+        #expect(tracker.nextDeadline == at(1))
+        #expect(tracker.takeSettled(now: at(0.9)) { _ in stamp(size: 10) }.isEmpty)
+        #expect(tracker.takeSettled(now: at(1)) { _ in stamp(size: 10) }.map(\.path) == ["/h/written"])
+    }
+
     @Test func vanishedFilesAreDropped() {
         var tracker = SettleTracker<Int>(settleNanoseconds: second)
         tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0))

@@ -14,6 +14,8 @@ final class HotFolderEngine: @unchecked Sendable {
     let queue = DispatchQueue(label: "spoolbridge.hotfolder")
     /// After the first file settles, wait this much longer so that files of one burst are claimed together.
     let coalesceNanoseconds: UInt64
+    /// The settle window for files renamed into the folder.
+    let movedInSettleNanoseconds: UInt64
 
     // Confined to `queue`.
     var watcher: InotifyWatcher?
@@ -36,8 +38,11 @@ final class HotFolderEngine: @unchecked Sendable {
 
     /// How an entry came to our attention.
     enum Trigger {
-        /// Written and closed, moved in, or found by a scan: worth settling.
+        /// Written and closed, or found by a scan: worth settling.
         case completed
+        /// Renamed into the folder: a rename publishes a finished file at once, so a brief settle suffices
+        /// (the full one is for writers that close and reopen, as SMB clients do).
+        case movedIn
         /// Just created: a regular file is probably still being written (its close-write will follow).
         case created
     }
@@ -53,7 +58,8 @@ final class HotFolderEngine: @unchecked Sendable {
         let (seconds, attoseconds) = settleTime.components
         let settle = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         self.tracker = SettleTracker(settleNanoseconds: settle)
-        self.coalesceNanoseconds = min(settle / 4, 250_000_000)
+        self.coalesceNanoseconds = min(settle / 6, 50_000_000)
+        self.movedInSettleNanoseconds = min(settle, 50_000_000)
     }
 
     /// Creates missing failed/archive directories, watches every folder, and queues what is already there.
@@ -145,7 +151,9 @@ final class HotFolderEngine: @unchecked Sendable {
             } else if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_UNMOUNT) {
                 placeVanished(watch: event.watch, place)
             } else if !event.name.isEmpty {
-                handleEntry(event.name, in: place, trigger: event.has(IN_CREATE) ? .created : .completed)
+                handleEntry(
+                    event.name, in: place,
+                    trigger: event.has(IN_CREATE) ? .created : event.has(IN_MOVED_TO) ? .movedIn : .completed)
             }
         }
         if overflowed {
@@ -219,7 +227,8 @@ final class HotFolderEngine: @unchecked Sendable {
         case .regular where trigger == .created && status.linkCount < 2:
             return  // being written; IN_CLOSE_WRITE follows. A hard link (count ≥ 2) is complete already.
         default:
-            tracker.noteActivity(path: path, place: place, stamp: status.stamp, now: .now())
+            let window = trigger == .movedIn ? movedInSettleNanoseconds : nil
+            tracker.noteActivity(path: path, place: place, stamp: status.stamp, now: .now(), window: window)
         }
     }
 

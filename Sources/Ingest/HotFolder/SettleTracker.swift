@@ -12,8 +12,8 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
 
     let settleNanoseconds: UInt64
     private(set) var entries: [String: Entry] = [:]
-    /// Paths in due order. Every deadline is "now + settle time" with a monotonic now, so appending keeps it sorted;
-    /// entries pushed back by new activity leave stale items behind, skipped when they reach the front.
+    /// Paths in due order (insertion keeps it sorted: windows may differ in length); entries pushed back by new
+    /// activity leave stale items behind, skipped when they reach the front.
     private var order: [(path: String, dueAt: DispatchTime)] = []
     private var orderStart = 0
 
@@ -28,11 +28,25 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
         entries.isEmpty ? nil : order[orderStart...].first { entries[$0.path]?.dueAt == $0.dueAt }?.dueAt
     }
 
-    /// Something happened to `path` (written, moved in, found by a scan): its settle window starts again.
-    mutating func noteActivity(path: String, place: Place, stamp: FileStatus.Stamp, now: DispatchTime) {
-        let dueAt = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds + settleNanoseconds)
+    /// Something happened to `path` (written, moved in, found by a scan): its settle window starts again,
+    /// `settleNanoseconds` long unless `window` says otherwise.
+    mutating func noteActivity(
+        path: String, place: Place, stamp: FileStatus.Stamp, now: DispatchTime, window: UInt64? = nil
+    ) {
+        let dueAt = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds + (window ?? settleNanoseconds))
         entries[path] = Entry(place: place, stamp: stamp, dueAt: dueAt)
-        order.append((path, dueAt))
+        // Usually the latest deadline: append. Otherwise find its place (binary search).
+        guard let last = order.last, last.dueAt > dueAt else {
+            order.append((path, dueAt))
+            return
+        }
+        var low = orderStart
+        var high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            if order[middle].dueAt <= dueAt { low = middle + 1 } else { high = middle }
+        }
+        order.insert((path, dueAt), at: low)
     }
 
     mutating func forget(path: String) {
