@@ -227,7 +227,8 @@ final class HotFolderEngine: @unchecked Sendable {
         case .regular where trigger == .created && status.linkCount < 2:
             return  // being written; IN_CLOSE_WRITE follows. A hard link (count ≥ 2) is complete already.
         default:
-            let window = trigger == .movedIn ? movedInSettleNanoseconds : nil
+            // Renamed or hard-linked in (a created entry that gets here is a link): published whole.
+            let window = trigger == .completed ? nil : movedInSettleNanoseconds
             tracker.noteActivity(path: path, place: place, stamp: status.stamp, now: .now(), window: window)
         }
     }
