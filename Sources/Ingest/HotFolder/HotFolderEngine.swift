@@ -58,7 +58,7 @@ final class HotFolderEngine: @unchecked Sendable {
         let (seconds, attoseconds) = settleTime.components
         let settle = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
         self.tracker = SettleTracker(settleNanoseconds: settle)
-        self.coalesceNanoseconds = min(settle / 6, 50_000_000)
+        self.coalesceNanoseconds = min(settle / 10, 20_000_000)
         self.movedInSettleNanoseconds = min(settle, 50_000_000)
     }
 
