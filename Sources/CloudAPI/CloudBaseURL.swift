@@ -1,3 +1,4 @@
+import SpoolbridgeCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -67,7 +68,7 @@ struct CloudBaseURL: Sendable, Hashable {
                 guard after.hasPrefix(":") else { throw invalid("unexpected text after the IPv6 address") }
                 portPart = after.dropFirst()
             }
-            guard Self.ipv6Bytes(String(hostPart)) != nil else { throw invalid("\"\(hostPart)\" is not an IPv6 address") }
+            guard Self.isIPv6(String(hostPart)) else { throw invalid("\"\(hostPart)\" is not an IPv6 address") }
         } else {
             if let colon = authority.firstIndex(of: ":") {
                 hostPart = authority[..<colon]
@@ -101,32 +102,13 @@ struct CloudBaseURL: Sendable, Hashable {
         self.pathPrefix = path
     }
 
-    /// Loopback means the traffic never leaves this machine: localhost, 127/8, ::1.
     static func isLoopback(host: String) -> Bool {
-        let lowered = host.lowercased()
-        if lowered == "localhost" || lowered == "localhost." || lowered.hasSuffix(".localhost") {
-            return true
-        }
-        if let v4 = ipv4Bytes(lowered) { return v4[0] == 127 }
-        if let v6 = ipv6Bytes(lowered) {
-            if v6 == [UInt8](repeating: 0, count: 15) + [1] { return true }
-            // IPv4-mapped ::ffff:127.x.y.z
-            let mappedPrefix = [UInt8](repeating: 0, count: 10) + [0xff, 0xff]
-            return Array(v6.prefix(12)) == mappedPrefix && v6[12] == 127
-        }
-        return false
+        CloudURL.isLoopback(host: host)
     }
 
-    static func ipv4Bytes(_ text: String) -> [UInt8]? {
-        var address = in_addr()
-        guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: &address) { Array($0) }
-    }
-
-    static func ipv6Bytes(_ text: String) -> [UInt8]? {
+    static func isIPv6(_ text: String) -> Bool {
         var address = in6_addr()
-        guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
-        return withUnsafeBytes(of: &address) { Array($0) }
+        return inet_pton(AF_INET6, text, &address) == 1
     }
 
     /// The URL as it may appear in an error: control characters shown as '?', length capped.

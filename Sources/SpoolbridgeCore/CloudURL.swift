@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The parts of `cloud.url` the daemon checks before sending anything.
 public struct CloudURL: Sendable, Hashable {
     public var scheme: String
@@ -20,11 +26,21 @@ public struct CloudURL: Sendable, Hashable {
     }
 
     /// Plain HTTP is acceptable without an explicit setting only when it never leaves the machine.
-    public var isLoopback: Bool {
+    public var isLoopback: Bool { Self.isLoopback(host: host) }
+
+    /// Loopback: localhost, 127.0.0.0/8, ::1 and ::ffff:127.x.y.z. The one definition that both the
+    /// configuration check and the cloud client use, so they cannot disagree.
+    public static func isLoopback(host: String) -> Bool {
         let name = host.lowercased()
-        if name == "localhost" || name == "::1" { return true }
-        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127"
-            && octets.allSatisfy { octet in octet.count <= 3 && octet.allSatisfy(\.isASCII) && UInt8(octet) != nil }
+        if name == "localhost" || name == "localhost." || name.hasSuffix(".localhost") { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { $0[0] == 127 }
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, name, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+        return bytes.prefix(12).elementsEqual([UInt8](repeating: 0, count: 10) + [0xff, 0xff]) && bytes[12] == 127
     }
 }
