@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build demo test bench deb clean
+.PHONY: deps build demo test bench bench-cups deb clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,10 @@ bench: deps
 	Benchmarks/burst.sh
 	Benchmarks/large.sh
 	Benchmarks/idle.sh
+
+# 100 lp jobs of 100 KB through a private cupsd (as root): the backend against a `cat > file` backend.
+bench-cups: deps
+	Benchmarks/cups/handoff-benchmark.sh 100 100 3
 
 deb: deps
 	packaging/build-deb.sh
