@@ -7,7 +7,7 @@ struct Section {
     let reader: TableReader
 
     func error(_ code: ConfigError.Code, _ key: String, _ message: String) -> ConfigError {
-        let dotted = "\(path).\(key)"
+        let dotted = path.isEmpty ? key : "\(path).\(key)"
         return ConfigError(code, file: reader.file, key: dotted, line: reader.lines.line(of: dotted), message)
     }
 

@@ -7,7 +7,8 @@ struct TableReader {
     let lines: TOMLLineIndex
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
-        try refuseUnknown(in: root, path: "", allowed: ["cloud", "spool", "delivery", "cups", "log", "hotfolder"])
+        try Section(table: root, path: "", reader: self)
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "hotfolder"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
@@ -172,12 +173,5 @@ struct TableReader {
             throw ConfigError(.invalidValue, file: file, key: name, line: lines.line(of: name), "expected a [\(name)] table")
         }
         return Section(table: table, path: name, reader: self)
-    }
-
-    private func refuseUnknown(in table: TOMLTable, path: String, allowed: Set<String>) throws(ConfigError) {
-        for key in table.keys.sorted() where !allowed.contains(key) {
-            throw ConfigError(.unknownKey, file: file, key: key, line: lines.line(of: key),
-                              "unknown key; expected one of: \(allowed.sorted().joined(separator: ", "))")
-        }
     }
 }

@@ -46,8 +46,7 @@ extension Outbox {
                 }
                 try Durability.fsyncDirectory(layout.payloads)
                 let transition = try Self.transition(.payloadStored, record.job, now, retryPolicy)
-                record.update(from: transition.job)
-                try write { db in try record.update(db) }
+                try write { db in try record.save(transition.job, db) }
                 report.completedClaims += 1
             } else {
                 _ = try write { db in try record.delete(db) }
