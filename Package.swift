@@ -95,6 +95,11 @@ let package = Package(
         .testTarget(name: "SpoolbridgeCoreTests", dependencies: ["SpoolbridgeCore"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
+        .testTarget(name: "DeliveryTests", dependencies: [
+            "Delivery", "Outbox", "CloudAPI", "EmulatorKit", "SpoolbridgeCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
         .testTarget(name: "CloudAPITests", dependencies: [
             "CloudAPI", "EmulatorKit",

@@ -1,17 +1,21 @@
 import Logging
+import Ingest
 import Outbox
 import ServiceLifecycle
 import SystemIntegration
 
-/// Started last: by then every other service is running, so this is when systemd hears READY=1.
-/// On graceful shutdown it says STOPPING=1.
+/// Says READY=1 once every source has reported that it takes work (`started`), and STOPPING=1 on
+/// graceful shutdown. A source that cannot start ends the group before READY is ever said.
 struct ReadinessService: Service {
     let notifier: SystemdNotifier
     let outbox: Outbox
     let logger: Logger
     let hotFolders: Int
+    let started: StartupBarrier
 
     func run() async throws {
+        await started.wait()
+        guard !Task.isCancelled else { return }
         let queued = (try? outbox.summary())?.counts[.queued] ?? 0
         let status = "watching \(hotFolders) hot folder(s); \(queued) job(s) queued"
         notifier.ready(status: status)

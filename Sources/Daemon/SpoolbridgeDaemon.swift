@@ -19,6 +19,11 @@ public enum SpoolbridgeDaemon {
         let apiKey = try APIKeySource.load(configuration.cloud, configFile: configFile)
         for warning in apiKey.warnings { logger.warning("\(warning)") }
 
+        // One daemon per spool, decided before anything in it is read or written: a second `run`
+        // must not recover (re-queue) the first one's uploads or delete its fresh payloads.
+        let lock = try SpoolLock.acquire(spoolDirectory: configuration.spool.directory)
+        defer { lock.release() }
+
         let outbox = try Outbox(
             directory: configuration.spool.directory, maxDocumentBytes: configuration.spool.maxDocumentBytes,
             minFreeBytes: configuration.spool.minFreeBytes, retryPolicy: configuration.retryPolicy)
@@ -30,8 +35,6 @@ public enum SpoolbridgeDaemon {
                 "removed-orphans": "\(report.removedOrphans)",
             ])
         }
-        let pidFile = try PIDFile(spool: outbox.layout)
-        defer { pidFile.remove() }
 
         let client = try CloudClient(configuration: CloudClient.Configuration(
             baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
@@ -43,13 +46,17 @@ public enum SpoolbridgeDaemon {
                             logger: logger.with(label: "delivery")),
             WakeSignalService(outbox: outbox),
         ]
+        let cups = CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
+        // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound.
+        let started = StartupBarrier(expected: (configuration.hotFolders.isEmpty ? 0 : 1) + cups.count)
         if !configuration.hotFolders.isEmpty {
-            services.append(HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger))
+            services.append(HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger,
+                                             started: started))
         }
-        services += CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
+        services += cups.map { $0(started) }
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
         services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
-                                         hotFolders: configuration.hotFolders.count))
+                                         hotFolders: configuration.hotFolders.count, started: started))
 
         let group = ServiceGroup(configuration: .init(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -4,124 +4,93 @@ import Outbox
 import ServiceLifecycle
 import SpoolbridgeCore
 
-/// Takes due jobs from the outbox and uploads them, at most `concurrency` at once.
-///
-/// One loop owns all decisions; uploads run as child tasks and report back through the same
-/// event stream as new-work signals and the next-due timer, so the loop sleeps until something
-/// happens (no polling). Finished uploads that arrive together are recorded in one transaction.
+/// Sends due jobs to the cloud, at most `concurrency` at once, by performing what
+/// `DeliveryStateMachine` decides. This loop holds no state of its own beyond the machine: events
+/// (new work, the timer, finished sends, probe answers) arrive on one stream; commits run inline, so
+/// results that finish while one is running are recorded together by the next.
 public struct DeliveryService: Service {
-    let outbox: Outbox
+    let store: any DeliveryStore
     let uploader: Uploader
-    let concurrency: Int
+    let settings: DeliveryStateMachine.Settings
     let logger: Logger
 
     public init(outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger) {
-        self.outbox = outbox
+        self.init(store: outbox, outbox: outbox, client: client, concurrency: concurrency, logger: logger)
+    }
+
+    /// `store` is where results are committed (the outbox itself, or a wrapper of it in tests).
+    init(store: any DeliveryStore, outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger) {
+        self.store = store
         self.uploader = Uploader(client: client, outbox: outbox)
-        self.concurrency = max(1, concurrency)
+        self.settings = DeliveryStateMachine.Settings(concurrency: concurrency)
         self.logger = logger
     }
 
-    enum Event: Sendable {
-        case newWork
-        case timer
-        case finished
-    }
-
-    /// Jobs claimed ahead of free upload slots, so one transaction serves many uploads.
-    private var prefetch: Int { min(64, concurrency * 4) }
 
     public func run() async throws {
-        let (events, sink) = AsyncStream.makeStream(of: Event.self)
-        let health = CloudHealth(logger: logger)
-        let finishedUploads = OutcomeBox()
+        let (inputs, sink) = AsyncStream.makeStream(of: DeliveryStateMachine.Event.self)
+        let timer = DeliveryTimer { sink.yield(.timerFired) }
+        defer { timer.cancel() }
+        var machine = DeliveryStateMachine(settings: settings, seed: UInt64.random(in: .min ... .max))
+        let log = DeliveryLog(logger: logger)
+
         await withDiscardingTaskGroup { group in
             group.addTask {
-                for await _ in outbox.newWork.signals { sink.yield(.newWork) }
+                for await _ in store.newWork.signals { sink.yield(.workMayBeDue) }
             }
-            let timer = DueTimer(sink: sink)
-            var inFlight = 0
-            // Claimed (`uploading` in the outbox) but not started yet: never sent, so a crash
-            // merely queues them again.
-            var ready: [Job] = []
-            var iterator = events.makeAsyncIterator()
-            sink.yield(.newWork)  // jobs may be due already (recovered, or queued before a restart)
+            sink.yield(.workMayBeDue)  // jobs may be due already (recovered, or queued before a restart)
 
-            func startReady() {
-                let slots = health.isHealthy ? concurrency : 1  // one probe while the cloud is down
-                while inFlight < slots, !ready.isEmpty {
-                    let job = ready.removeFirst()
-                    inFlight += 1
-                    group.addTask {
-                        finishedUploads.append(await uploader.deliver(job))
-                        sink.yield(.finished)
-                    }
-                }
-            }
-
-            // Graceful shutdown ends the event stream, and with it the loop.
             await withGracefulShutdownHandler {
-                while await iterator.next() != nil {
-                    let finished = finishedUploads.takeAll()
-                    for outcome in finished { health.observe(outcome) }
-                    let wanted = health.isHealthy
-                        ? (ready.count <= prefetch / 2 ? prefetch - ready.count : 0)
-                        : (inFlight - finished.count + ready.count == 0 ? 1 : 0)
-                    ready += await completeAndClaim(finished, claimLimit: wanted)
-                    // A slot frees only once its result is committed: then a crash can re-send at
-                    // most `concurrency` uploads (those in flight or answered but not yet recorded).
-                    inFlight -= finished.count
-                    startReady()
-                    if inFlight == 0 && ready.isEmpty { await timer.arm(at: nextDueTime()) }
+                for await input in inputs {
+                    var events = [input]
+                    while !events.isEmpty {
+                        let event = events.removeFirst()
+                        for action in machine.handle(event, now: store.now) {
+                            if let followUp = await perform(action, group: &group, sink: sink, timer: timer, log: log) {
+                                events.append(followUp)
+                            }
+                        }
+                    }
+                    if machine.isStopped { break }
                 }
             } onGracefulShutdown: {
-                sink.finish()
+                sink.yield(.shutdownRequested)
             }
-            // In-flight uploads are cancelled; their jobs stay `uploading` and recovery queues
+            // Sends still in flight are cancelled: their jobs stay `uploading` and recovery queues
             // them at the next start (the documented duplicate window: what was in flight).
-            timer.disarm()
             group.cancelAll()
         }
     }
 
-    /// Records the finished uploads and claims more due jobs, in one transaction.
-    private func completeAndClaim(_ outcomes: [DeliveryOutcome], claimLimit: Int) async -> [Job] {
-        guard !outcomes.isEmpty || claimLimit > 0 else { return [] }
-        do {
-            let (completed, claimed) = try await outbox.perform { try $0.completeAndClaim(outcomes, claimLimit: claimLimit) }
-            for job in completed { log(job) }
-            return claimed
-        } catch {
-            // The rows stay `uploading`; recovery at the next start queues them again.
-            logger.error("cannot record upload results or take new jobs from the outbox", metadata: ["error": "\(error)"])
-            return []
-        }
-    }
-
-    private func nextDueTime() async -> Timestamp? {
-        try? await outbox.perform { try $0.nextDueTime() }
-    }
-
-    private func log(_ job: Job) {
-        var metadata: Logger.Metadata = ["job-id": "\(job.id)", "title": "\(job.request.title)", "user": "\(job.request.username)"]
-        switch job.state {
-        case .delivered:
-            metadata["document-uuid"] = "\(job.documentUUID ?? "")"
-            logger.info("delivered", metadata: metadata)
-        case .failed:
-            metadata["error"] = "\(job.lastError?.description ?? "")"
-            logger.error("failed; the file is in the failed folder with the reason beside it", metadata: metadata)
-        case .queued:
-            metadata["error"] = "\(job.lastError?.description ?? "")"
-            metadata["attempt"] = "\(job.attempts)"
-            // One line when a job starts failing, not one per retry.
-            if job.attempts == 1 {
-                logger.warning("upload failed; will retry with backoff", metadata: metadata)
-            } else {
-                logger.debug("upload failed again; will retry", metadata: metadata)
+    /// Performs one action; a commit runs inline and returns its result as the next event.
+    private func perform(
+        _ action: DeliveryStateMachine.Action, group: inout DiscardingTaskGroup,
+        sink: AsyncStream<DeliveryStateMachine.Event>.Continuation, timer: DeliveryTimer, log: DeliveryLog
+    ) async -> DeliveryStateMachine.Event? {
+        switch action {
+        case .commit(let outcomes, let release, let claim):
+            do {
+                return .commitSucceeded(try await store.commit(outcomes, release: release, claim: claim))
+            } catch {
+                return .commitFailed(reason: "\(error)")
             }
-        default:
-            break
+        case .send(let job):
+            group.addTask {
+                let (outcome, warning) = await uploader.deliver(job)
+                if let warning { log.acceptedWithWarning(job, warning) }
+                sink.yield(.sendFinished(outcome))
+            }
+        case .probe:
+            group.addTask {
+                sink.yield(.probeFinished(await uploader.probe()))
+            }
+        case .armTimer(let instant):
+            timer.arm(at: instant, now: store.now)
+        case .disarmTimer:
+            timer.disarm()
+        case .report(let notice):
+            log.report(notice)
         }
+        return nil
     }
 }

@@ -2,17 +2,48 @@ import Foundation
 import GRDB
 import SpoolbridgeCore
 
-/// How one upload ended, as delivery reports it.
+/// How one attempt ended, as delivery reports it.
 public enum DeliveryOutcome: Sendable, Hashable {
-    case delivered(JobID, documentUUID: String)
+    /// The cloud accepted it; the uuid is nil when its answer could not be read.
+    case delivered(JobID, documentUUID: String?)
+    /// Failed: transient ones are retried after the job's own backoff, permanent ones fail the job.
     case failed(JobID, DeliveryFailure)
+    /// The cloud is down (not this document's fault): queued again, due as soon as the cloud answers.
+    case deferred(JobID, DeliveryFailure)
     /// Never worth an upload (over the size limit, payload unreadable): fail it at once.
     case rejected(JobID, DeliveryFailure)
 
     public var jobID: JobID {
         switch self {
-        case .delivered(let id, _), .failed(let id, _), .rejected(let id, _): id
+        case .delivered(let id, _), .failed(let id, _), .deferred(let id, _), .rejected(let id, _): id
         }
+    }
+}
+
+/// What one delivery commit did: the jobs as they now are, the jobs newly claimed, the outcomes
+/// that could not be applied (the job changed meanwhile) and when the next queued job falls due.
+public struct DeliveryCommit: Sendable, Hashable {
+    public var completed: [Job]
+    public var claimed: [Job]
+    public var skipped: [SkippedOutcome]
+    public var nextDue: Timestamp?
+
+    public init(completed: [Job] = [], claimed: [Job] = [], skipped: [SkippedOutcome] = [], nextDue: Timestamp? = nil) {
+        self.completed = completed
+        self.claimed = claimed
+        self.skipped = skipped
+        self.nextDue = nextDue
+    }
+}
+
+/// An outcome the outbox did not apply, and why (e.g. an admin cancelled the job meanwhile).
+public struct SkippedOutcome: Sendable, Hashable {
+    public var jobID: JobID
+    public var reason: String
+
+    public init(jobID: JobID, reason: String) {
+        self.jobID = jobID
+        self.reason = reason
     }
 }
 
@@ -34,38 +65,69 @@ extension Outbox {
         try completeAndClaim(outcomes, claimLimit: 0).completed
     }
 
-    /// Records finished uploads and takes the next due jobs in one transaction: a burst costs one
-    /// commit (one fsync) per round of the delivery loop, not two per job.
+    /// Records finished uploads, gives back claimed jobs that were never sent (`release`) and takes
+    /// the next due jobs, in one transaction: a burst costs one commit (one fsync) per round of the
+    /// delivery loop, not two per job.
     ///
-    /// A crash after the commit and before the payloads are disposed of leaves them in `payloads/`:
-    /// recovery sees final jobs there and finishes the disposal.
+    /// An outcome that no longer applies (the row is gone, or an admin moved the job on) is skipped
+    /// and reported, never allowed to roll back the others. A crash after the commit and before the
+    /// payloads are disposed of leaves them in `payloads/`: recovery finishes the disposal.
     public func completeAndClaim(
-        _ outcomes: [DeliveryOutcome], claimLimit: Int
-    ) throws(OutboxError) -> (completed: [Job], claimed: [Job]) {
-        guard !outcomes.isEmpty || claimLimit > 0 else { return ([], []) }
+        _ outcomes: [DeliveryOutcome], release: [JobID] = [], claimLimit: Int
+    ) throws(OutboxError) -> DeliveryCommit {
+        guard !outcomes.isEmpty || !release.isEmpty || claimLimit > 0 else { return DeliveryCommit() }
         let now = clock()
-        let (transitions, claimed) = try write { db in
-            (try record(outcomes, db: db, now: now), try claimDue(limit: claimLimit, db: db, now: now))
+        let (transitions, skipped, claimed, nextDue) = try write { db in
+            var (transitions, skipped) = try record(outcomes, db: db, now: now)
+            let (released, skippedReleases) = try record(release.map { ($0, .claimReleased) }, db: db, now: now)
+            transitions += released
+            skipped += skippedReleases
+            let claimed = try claimDue(limit: claimLimit, db: db, now: now)
+            let nextDue = try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM job WHERE state = 'queued'")
+            return (transitions, skipped, claimed, nextDue.map(Timestamp.init(millisecondsSince1970:)))
         }
         for transition in transitions {
             disposePayload(of: transition.job, transition.payload)
         }
-        return (transitions.map(\.job), claimed)
+        return DeliveryCommit(completed: transitions.map(\.job), claimed: claimed, skipped: skipped, nextDue: nextDue)
     }
 
-    private func record(_ outcomes: [DeliveryOutcome], db: Database, now: Timestamp) throws -> [JobLifecycle.Transition] {
-        try outcomes.compactMap { outcome in
-            guard var record = try JobRecord.fetchOne(db, key: outcome.jobID.rawValue) else { return nil }
+    private func record(_ outcomes: [DeliveryOutcome], db: Database, now: Timestamp) throws
+        -> ([JobLifecycle.Transition], [SkippedOutcome])
+    {
+        try record(outcomes.map { outcome in
             let event: JobLifecycle.Event
             switch outcome {
             case .delivered(_, let uuid): event = .delivered(documentUUID: uuid)
             case .failed(_, let failure): event = .attemptFailed(failure, jitter: Double.random(in: 0..<1))
+            case .deferred(_, let failure): event = .attemptDeferred(failure)
             case .rejected(_, let failure): event = .rejected(failure)
             }
-            let transition = try Self.transition(event, record.job, now, retryPolicy)
+            return (outcome.jobID, event)
+        }, db: db, now: now)
+    }
+
+    private func record(_ events: [(JobID, JobLifecycle.Event)], db: Database, now: Timestamp) throws
+        -> ([JobLifecycle.Transition], [SkippedOutcome])
+    {
+        var transitions: [JobLifecycle.Transition] = []
+        var skipped: [SkippedOutcome] = []
+        for (id, event) in events {
+            guard var record = try JobRecord.fetchOne(db, key: id.rawValue) else {
+                skipped.append(SkippedOutcome(jobID: id, reason: "job \(id) is no longer in the outbox"))
+                continue
+            }
+            let transition: JobLifecycle.Transition
+            do {
+                transition = try JobLifecycle.apply(event, to: record.job, at: now, policy: retryPolicy)
+            } catch {
+                skipped.append(SkippedOutcome(jobID: id, reason: error.description))
+                continue
+            }
             try record.save(transition.job, db)
-            return transition
+            transitions.append(transition)
         }
+        return (transitions, skipped)
     }
 
     private func claimDue(limit: Int, db: Database, now: Timestamp) throws -> [Job] {

@@ -17,7 +17,7 @@ public final class Outbox: Sendable {
     public let retryPolicy: RetryPolicy
     /// Signalled whenever a job becomes due; delivery waits on it.
     public let newWork = WorkSignal()
-    let database: DatabasePool
+    let database: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
     private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)
 
@@ -52,9 +52,53 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// Opens an existing outbox for reading only (`status`, `jobs`): creates nothing, migrates
+    /// nothing, and is safe beside a running daemon.
+    public static func openReadOnly(
+        directory: String, maxDocumentBytes: Int64 = 200 << 20, minFreeBytes: Int64 = 512 << 20,
+        retryPolicy: RetryPolicy = RetryPolicy()
+    ) throws(OutboxError) -> Outbox {
+        let layout = SpoolLayout(directory: directory)
+        guard access(layout.database, F_OK) == 0 else {
+            throw OutboxError(.notInitialized,
+                              "no outbox at \(layout.database) yet: `spoolbridge run` creates it on its first start")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let database: DatabaseQueue
+        do {
+            database = try DatabaseQueue(path: layout.database, configuration: configuration)
+            guard try database.read({ try Schema.migrator.hasCompletedMigrations($0) }) else {
+                throw OutboxError(.notInitialized,
+                                  "the outbox \(layout.database) is from another version of spoolbridge; "
+                                    + "start the daemon once (`spoolbridge run`) to bring it up to date")
+            }
+        } catch let error as OutboxError {
+            throw error
+        } catch {
+            throw OutboxError(.database, "cannot read the outbox database \(layout.database): \(error)")
+        }
+        return Outbox(layout: layout, database: database, maxDocumentBytes: maxDocumentBytes,
+                      minFreeBytes: minFreeBytes, retryPolicy: retryPolicy, clock: systemClock)
+    }
+
+    private init(layout: SpoolLayout, database: any DatabaseWriter, maxDocumentBytes: Int64, minFreeBytes: Int64,
+                 retryPolicy: RetryPolicy, clock: @escaping @Sendable () -> Timestamp) {
+        self.layout = layout
+        self.database = database
+        self.maxDocumentBytes = maxDocumentBytes
+        self.minFreeBytes = minFreeBytes
+        self.retryPolicy = retryPolicy
+        self.clock = clock
+    }
+
     public static let systemClock: @Sendable () -> Timestamp = {
         Timestamp(secondsSince1970: Date().timeIntervalSince1970)
     }
+
+    /// The outbox's clock: what it stamps rows with and compares due times to.
+    public var now: Timestamp { clock() }
 
     /// Runs blocking outbox work off the cooperative thread pool.
     public func perform<T: Sendable>(_ work: @escaping @Sendable (Outbox) throws -> T) async throws -> T {

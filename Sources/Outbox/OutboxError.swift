@@ -20,6 +20,10 @@ public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let notFound = Code(rawValue: "not-found")
         /// The job is not in a state that allows this.
         public static let invalidState = Code(rawValue: "invalid-state")
+        /// Another daemon holds the spool's lock.
+        public static let locked = Code(rawValue: "locked")
+        /// The outbox was never created, or was created by another version of spoolbridge.
+        public static let notInitialized = Code(rawValue: "not-initialized")
     }
 
     public var code: Code

@@ -1,5 +1,6 @@
 /// Where things live under `spool.directory` (0700; files 0600):
 ///
+///     spoolbridge.lock               flock'd by the one daemon using the spool; holds its pid
 ///     outbox.sqlite (+ -wal, -shm)   the job rows
 ///     payloads/<name>                one file per job not yet disposed of: the to-do list recovery reads
 ///     incoming/<name>.part           CUPS jobs being received; never a job until renamed into payloads/
@@ -12,6 +13,7 @@ public struct SpoolLayout: Sendable, Hashable {
     }
 
     public var database: String { directory + "/outbox.sqlite" }
+    public var lockFile: String { directory + "/spoolbridge.lock" }
     public var payloads: String { directory + "/payloads" }
     public var incoming: String { directory + "/incoming" }
     public var failed: String { directory + "/failed" }

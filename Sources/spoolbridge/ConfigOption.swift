@@ -16,7 +16,24 @@ struct ConfigOption: ParsableArguments {
         }
     }
 
-    /// The outbox of the configured spool, for the inspection commands (safe while the daemon runs).
+    /// The outbox of the configured spool, read-only, for `status` and `jobs`: creates and migrates
+    /// nothing, safe while the daemon runs.
+    func openOutboxForReading() throws -> (DaemonConfiguration, Outbox) {
+        umask(0o077)
+        let configuration = try load()
+        try becomeSpoolOwner(configuration.spool.directory)
+        do {
+            let outbox = try Outbox.openReadOnly(
+                directory: configuration.spool.directory, maxDocumentBytes: configuration.spool.maxDocumentBytes,
+                minFreeBytes: configuration.spool.minFreeBytes, retryPolicy: configuration.retryPolicy)
+            return (configuration, outbox)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// The outbox of the configured spool, for `retry` and `cancel` (each change is one transaction,
+    /// safe while the daemon runs).
     func openOutbox() throws -> (DaemonConfiguration, Outbox) {
         umask(0o077)  // a -wal or -shm file this command creates must be as private as the rest
         let configuration = try load()

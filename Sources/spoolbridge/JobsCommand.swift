@@ -22,7 +22,7 @@ struct JobsCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (_, outbox) = try options.openOutbox()
+            let (_, outbox) = try options.openOutboxForReading()
             let jobs = try outbox.jobs(states: state.map { [$0] }, limit: limit)
             if json {
                 let rows = try jobs.map { job in JobRow(job, failedPath: try outbox.failedPath(of: job.id)) }

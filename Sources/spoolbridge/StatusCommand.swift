@@ -13,7 +13,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (configuration, outbox) = try options.openOutbox()
+            let (configuration, outbox) = try options.openOutboxForReading()
             let summary = try outbox.summary()
             let running = DaemonNudge.isRunning(spool: outbox.layout)
             print("daemon: \(running ? "running" : "not running") (spool \(outbox.layout.directory))")
@@ -21,6 +21,10 @@ struct StatusCommand: ParsableCommand {
             print("jobs: " + states.joined(separator: ", "))
             if let oldest = summary.oldestQueuedSince {
                 print("oldest waiting job: \(Formatting.age(since: oldest)) old")
+            }
+            if let upload = summary.oldestUpload {
+                print("oldest upload in flight: job \(upload.id) \"\(upload.request.title)\", started \(Formatting.age(since: upload.updatedAt)) ago"
+                      + " (a request with no progress for delivery.stall_seconds is abandoned and retried)")
             }
             if let free = summary.freeBytes {
                 let floor = configuration.spool.minFreeBytes

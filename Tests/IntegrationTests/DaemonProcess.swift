@@ -36,7 +36,8 @@ final class DaemonProcess {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    func start() throws {
+    /// `environment` is added to the test's own (e.g. a NOTIFY_SOCKET to hear READY=1).
+    func start(environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Executables.path("spoolbridge"))
         process.arguments = ["run", "--config", configPath, "--log-level", "debug"]
@@ -50,6 +51,7 @@ final class DaemonProcess {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "JOURNAL_STREAM")
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         try process.run()
         self.process = process
@@ -101,4 +103,14 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: 
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// `runCommand` on a Dispatch thread: a test that waits on a child process must not hold one of the
+/// cooperative pool's few threads (2 on CI), which the other tests running in parallel need.
+func runCommandOffPool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try runCommand(executable, arguments) })
+        }
+    }
 }

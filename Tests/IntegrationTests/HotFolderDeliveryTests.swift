@@ -86,8 +86,10 @@ struct HotFolderDeliveryTests {
         let jobs = try daemon.cli(["jobs", "--json"]).output
         #expect(jobs.contains("\"attempts\" : 5"))
         #expect(jobs.contains("\"state\" : \"delivered\""))
-        // One warning when the job starts failing, not one per retry.
-        #expect(daemon.log.components(separatedBy: "upload failed; will retry").count - 1 == 1)
+        // 503, a reset and 429 say the cloud is down: one line when it goes, one when it is back,
+        // not one per retry.
+        #expect(daemon.log.components(separatedBy: "the cloud is unavailable").count - 1 == 1)
+        #expect(daemon.log.components(separatedBy: "the cloud answers again").count - 1 == 1)
         daemon.stop()
         try await emulator.shutdown()
     }

@@ -192,16 +192,55 @@ struct DeliveryCompletionTests {
         #expect(try fixture.outbox.job(b.id)?.state == .queued)
     }
 
-    @Test func completingAJobThatIsNotUploadingIsRefused() throws {
+    @Test func anOutcomeThatNoLongerAppliesIsSkippedAndTheOthersAreRecorded() throws {
         let fixture = try OutboxFixture()
-        let job = try fixture.claimNewFile("queued.pdf")
-        #expect {
-            try fixture.outbox.complete([.delivered(job.id, documentUUID: "u")])
-        } throws: { error in
-            (error as? OutboxError)?.code == .invalidState
-        }
-        #expect(try fixture.outbox.job(job.id)?.state == .queued)
-        #expect(exists(fixture.outbox.payloadPath(of: job)))
+        let stale = try fixture.claimNewFile("queued.pdf")
+        let good = try fixture.claimNewFile("good.pdf")
+        let claimed = try fixture.outbox.claimDueJobs(limit: 10)
+        #expect(claimed.map(\.id) == [stale.id, good.id])
+        // `stale` goes back to the queue meanwhile (as an admin's action or a release would).
+        try fixture.outbox.completeAndClaim([], release: [stale.id], claimLimit: 0)
+
+        let result = try fixture.outbox.completeAndClaim(
+            [.delivered(stale.id, documentUUID: "u1"), .delivered(good.id, documentUUID: "u2")], claimLimit: 0)
+
+        #expect(result.completed.map(\.id) == [good.id])
+        #expect(result.skipped.map(\.jobID) == [stale.id])
+        #expect(result.skipped.first?.reason.contains("queued") == true)
+        #expect(try fixture.outbox.job(good.id)?.state == .delivered)
+        #expect(try fixture.outbox.job(stale.id)?.state == .queued)
+        #expect(exists(fixture.outbox.payloadPath(of: stale)))
+    }
+
+    @Test func aReleasedClaimIsDueAgainWithoutCountingAnAttempt() throws {
+        let fixture = try OutboxFixture()
+        let job = try fixture.claimNewFile("held.pdf")
+        _ = try fixture.outbox.claimDueJobs(limit: 1)
+        let result = try fixture.outbox.completeAndClaim([], release: [job.id], claimLimit: 0)
+        let now = try #require(try fixture.outbox.job(job.id))
+        #expect(now.state == .queued)
+        #expect(now.attempts == 0)
+        #expect(result.nextDue == fixture.clock.now)
+    }
+
+    @Test func aDeferredJobIsDueAtOnceAndKeepsTheError() throws {
+        let fixture = try OutboxFixture()
+        let job = try fixture.claimNewFile("outage.pdf")
+        _ = try fixture.outbox.claimDueJobs(limit: 1)
+        try fixture.outbox.complete([.deferred(job.id, DeliveryFailure(kind: .transient, httpStatus: 503, message: "down"))])
+        let now = try #require(try fixture.outbox.job(job.id))
+        #expect(now.state == .queued)
+        #expect(now.nextAttemptAt == fixture.clock.now)
+        #expect(now.lastError?.httpStatus == 503)
+    }
+
+    @Test func aDeliveryWithoutAUUIDIsStillADelivery() throws {
+        let fixture = try OutboxFixture()
+        let job = try fixture.claimNewFile("odd-answer.pdf")
+        _ = try fixture.outbox.claimDueJobs(limit: 1)
+        try fixture.outbox.complete([.delivered(job.id, documentUUID: nil)])
+        #expect(try fixture.outbox.job(job.id)?.state == .delivered)
+        #expect(!exists(fixture.outbox.payloadPath(of: job)))
     }
 
     @Test func aJobPastMaxAgeFailsOnItsNextTransientError() throws {

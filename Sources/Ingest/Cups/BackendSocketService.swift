@@ -21,6 +21,7 @@ public struct BackendSocketService: Service {
     private let maxConnections: Int
     private let idleTimeoutSeconds: Int
     private let drainSeconds: Double
+    private let started: StartupBarrier?
 
     /// - Parameters:
     ///   - maxConnections: handoffs served at once; more wait in the listen backlog.
@@ -28,8 +29,10 @@ public struct BackendSocketService: Service {
     ///   - drainTime: on shutdown, how long transfers in flight may take to finish.
     public init(
         socketPath: String, outbox: Outbox, userMapping: UserNameMapping, logger: Logger,
-        maxConnections: Int = 32, idleTimeout: Duration = .seconds(600), drainTime: Duration = .seconds(5)
+        maxConnections: Int = 32, idleTimeout: Duration = .seconds(600), drainTime: Duration = .seconds(5),
+        started: StartupBarrier? = nil
     ) {
+        self.started = started
         self.socketPath = socketPath
         self.outbox = outbox
         self.userMapping = userMapping
@@ -51,6 +54,7 @@ public struct BackendSocketService: Service {
         }
         server.start()
         logger.info("listening for the CUPS backend on \(socketPath) (user mapping: \(userMapping))")
+        started?.arrive()
         // Either ends the wait: a graceful shutdown returns, cancellation throws.
         try? await gracefulShutdown()
         let drain = drainSeconds

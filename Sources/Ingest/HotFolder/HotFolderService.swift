@@ -14,8 +14,12 @@ public struct HotFolderService: Service {
     private let outbox: Outbox
     private let settleTime: Duration
     private let logger: Logger
+    private let started: StartupBarrier?
 
-    public init(folders: [HotFolderSettings], outbox: Outbox, settleTime: Duration = .milliseconds(300), logger: Logger) {
+    /// `started` hears once every folder is watched (the daemon's READY waits for it).
+    public init(folders: [HotFolderSettings], outbox: Outbox, settleTime: Duration = .milliseconds(300), logger: Logger,
+                started: StartupBarrier? = nil) {
+        self.started = started
         self.folders = folders
         self.outbox = outbox
         self.settleTime = settleTime
@@ -32,6 +36,7 @@ public struct HotFolderService: Service {
             await engine.stop()
             throw error
         }
+        started?.arrive()
         // Either ends the wait: a graceful shutdown returns, cancellation throws.
         try? await gracefulShutdown()
         await engine.stop()

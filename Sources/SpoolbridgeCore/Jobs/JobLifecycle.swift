@@ -6,10 +6,16 @@ public enum JobLifecycle {
         case payloadStored
         /// Delivery took the job for an upload.
         case attemptStarted
-        /// The cloud accepted the document.
-        case delivered(documentUUID: String)
+        /// The cloud accepted the document. The uuid is nil when the cloud said 200 but its answer
+        /// could not be read: the document is there all the same, and sending it again would duplicate it.
+        case delivered(documentUUID: String?)
         /// The upload failed; `jitter` in 0..<1 picks the backoff.
         case attemptFailed(DeliveryFailure, jitter: Double)
+        /// The cloud is unavailable (an outage, not this document): the job waits for the cloud, not
+        /// for a backoff of its own. Due again at once; delivery holds it until the cloud answers.
+        case attemptDeferred(DeliveryFailure)
+        /// Delivery took the job but never sent it (the cloud went down, or the daemon is stopping).
+        case claimReleased
         /// The job can never be uploaded (too large, payload missing, source vanished…).
         case rejected(DeliveryFailure)
         /// The daemon died while the job was uploading or receiving: run it again.
@@ -51,6 +57,14 @@ public enum JobLifecycle {
         func invalid(_ name: String) -> InvalidTransition {
             InvalidTransition(jobID: job.id, state: job.state, event: name)
         }
+        /// Past `delivery.max_age_hours`, a transient failure becomes the job's last.
+        func expired(_ failure: DeliveryFailure) -> DeliveryFailure? {
+            guard let maxAge = policy.maxAgeSeconds, now.seconds(since: job.createdAt) >= maxAge else { return nil }
+            let hours = Int((maxAge / 3600).rounded())
+            return DeliveryFailure(
+                kind: .permanent, httpStatus: failure.httpStatus,
+                message: "still undeliverable after \(hours) h (delivery.max_age_hours); last error: \(failure)")
+        }
         func fail(_ failure: DeliveryFailure) -> Transition {
             next.state = .failed
             next.lastError = failure
@@ -82,17 +96,27 @@ public enum JobLifecycle {
         case .attemptFailed(let failure, let jitter):
             guard job.state == .uploading else { throw invalid("record a failed upload") }
             if failure.kind == .permanent { return fail(failure) }
-            if let maxAge = policy.maxAgeSeconds, now.seconds(since: job.createdAt) >= maxAge {
-                let hours = Int((maxAge / 3600).rounded())
-                return fail(DeliveryFailure(
-                    kind: .permanent, httpStatus: failure.httpStatus,
-                    message: "still undeliverable after \(hours) h (delivery.max_age_hours); last error: \(failure)"))
-            }
+            if let expired = expired(failure) { return fail(expired) }
             next.state = .queued
             next.lastError = failure
             let delay = policy.delay(
                 afterAttempt: job.attempts, retryAfterSeconds: failure.retryAfterSeconds, jitter: jitter)
             next.nextAttemptAt = now.adding(seconds: delay)
+            return Transition(job: next, payload: .keep)
+
+        case .attemptDeferred(let failure):
+            guard job.state == .uploading else { throw invalid("defer an upload") }
+            if let expired = expired(failure) { return fail(expired) }
+            next.state = .queued
+            next.lastError = failure
+            next.nextAttemptAt = now
+            return Transition(job: next, payload: .keep)
+
+        case .claimReleased:
+            guard job.state == .uploading else { throw invalid("release a claim") }
+            next.state = .queued
+            next.attempts = max(0, job.attempts - 1)  // it was never sent
+            next.nextAttemptAt = now
             return Transition(job: next, payload: .keep)
 
         case .rejected(let failure):

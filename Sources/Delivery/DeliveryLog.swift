@@ -1,0 +1,64 @@
+import Logging
+import Outbox
+import SpoolbridgeCore
+
+/// Turns the state machine's notices into log lines: one per job that changed state, one per
+/// change of the cloud's or the outbox's health (never one per retry).
+struct DeliveryLog: Sendable {
+    let logger: Logger
+
+    func report(_ notice: DeliveryStateMachine.Notice) {
+        switch notice {
+        case .jobUpdated(let job):
+            jobUpdated(job)
+        case .outcomeSkipped(let skipped):
+            logger.warning("a delivery result no longer applies and was not recorded; the other results were",
+                           metadata: ["job-id": "\(skipped.jobID)", "reason": "\(skipped.reason)"])
+        case .cloudUnavailable(let failure):
+            logger.error("the cloud is unavailable; holding deliveries and probing it until it answers",
+                         metadata: ["error": "\(failure)"])
+        case .cloudAvailable(let seconds):
+            logger.notice("the cloud answers again; resuming delivery",
+                          metadata: ["unavailable-seconds": "\(Int(seconds.rounded()))"])
+        case .commitFailing(let reason, let retry):
+            logger.error("cannot record delivery results in the outbox; keeping them and trying again",
+                         metadata: ["error": "\(reason)", "retry-in-seconds": "\(String(format: retry))"])
+        case .commitRecovered(let attempts):
+            logger.notice("delivery results recorded again", metadata: ["failed-attempts": "\(attempts)"])
+        }
+    }
+
+    func acceptedWithWarning(_ job: Job, _ warning: String) {
+        logger.warning("the cloud accepted the document but its answer was unexpected; recorded as delivered",
+                       metadata: ["job-id": "\(job.id)", "title": "\(job.request.title)", "warning": "\(warning)"])
+    }
+
+    private func jobUpdated(_ job: Job) {
+        var metadata: Logger.Metadata = ["job-id": "\(job.id)", "title": "\(job.request.title)", "user": "\(job.request.username)"]
+        switch job.state {
+        case .delivered:
+            metadata["document-uuid"] = "\(job.documentUUID ?? "unknown")"
+            logger.info("delivered", metadata: metadata)
+        case .failed:
+            metadata["error"] = "\(job.lastError?.description ?? "")"
+            logger.error("failed; the file goes to the failed folder with the reason in NAME.error.txt", metadata: metadata)
+        case .queued:
+            metadata["error"] = "\(job.lastError?.description ?? "")"
+            metadata["attempt"] = "\(job.attempts)"
+            // One line when a job starts failing, not one per retry; an outage is logged once for all jobs.
+            if job.attempts == 1 && job.nextAttemptAt != job.updatedAt {
+                logger.warning("upload failed; will retry with backoff", metadata: metadata)
+            } else {
+                logger.debug("upload will be retried", metadata: metadata)
+            }
+        default:
+            break
+        }
+    }
+}
+
+private extension String {
+    init(format seconds: Double) {
+        self = String(Double(Int(seconds * 100)) / 100)
+    }
+}

@@ -1,0 +1,406 @@
+import Outbox
+import SpoolbridgeCore
+
+/// Every decision of delivery, and nothing else: no I/O, no clock, no randomness of its own.
+/// Events go in (`handle(_:now:)`), actions come out; `DeliveryService` performs the actions and
+/// feeds their results back as events. Shaped after async-http-client's connection-pool state machine.
+///
+/// It owns the jobs claimed but not sent (`ready`), the requests in flight, the results not yet
+/// committed, the commit in progress (or its backoff), cloud health and the one timer.
+///
+/// Rules it keeps:
+/// - A slot (one of `concurrency`) is taken by a request in flight *and* by its result until that
+///   result is committed: a crash re-sends at most `concurrency` documents.
+/// - One commit at a time; a failed commit keeps its results and is retried with backoff. Nothing is
+///   dropped, and the failure is reported once per change, not once per attempt.
+/// - While the cloud is down, nothing is sent: a cheap probe (`GET /version`) runs with its own
+///   backoff; when it answers, one job is sent as a trial, and full speed resumes when the cloud
+///   accepts it. Jobs waiting meanwhile keep their place (deferred, due at once), so a backlog drains
+///   as soon as the cloud is back instead of waiting out backoffs of its own.
+///
+/// Job kinds: the machine moves jobs by id and outcome only; what "send" means for a kind (upload,
+/// history record, release, card) is the sender's business.
+public struct DeliveryStateMachine: Sendable {
+    public struct Settings: Sendable, Hashable {
+        public var concurrency: Int
+        /// Jobs claimed ahead of free slots, so one commit serves many uploads.
+        public var prefetch: Int
+        public var commitRetryBaseSeconds: Double = 0.25
+        public var commitRetryMaxSeconds: Double = 30
+        public var probeBaseSeconds: Double = 0.5
+        /// The longest wait between probes of a down cloud: also the worst delay before delivery
+        /// resumes after an outage. A probe is one small GET.
+        public var probeMaxSeconds: Double = 2
+
+        public init(concurrency: Int) {
+            self.concurrency = max(1, concurrency)
+            self.prefetch = min(64, self.concurrency * 4)
+        }
+    }
+
+    public enum Event: Sendable, Hashable {
+        /// Jobs may have become due (new job, admin retry, start-up).
+        case workMayBeDue
+        case timerFired
+        case sendFinished(DeliveryOutcome)
+        /// The probe's answer: nil when the cloud answered.
+        case probeFinished(DeliveryFailure?)
+        case commitSucceeded(DeliveryCommit)
+        case commitFailed(reason: String)
+        case shutdownRequested
+    }
+
+    public enum Action: Sendable, Hashable {
+        /// Record `outcomes`, give back `release`d claims and claim up to `claim` due jobs, in one
+        /// transaction. Answer with `commitSucceeded` or `commitFailed`.
+        case commit(outcomes: [DeliveryOutcome], release: [JobID], claim: Int)
+        /// Send the job to the cloud; answer with `sendFinished`.
+        case send(Job)
+        /// Ask the cloud whether it answers; answer with `probeFinished`.
+        case probe
+        case armTimer(at: Timestamp)
+        case disarmTimer
+        case report(Notice)
+    }
+
+    /// What the service logs: one notice per change of state, and one per job that changed state.
+    public enum Notice: Sendable, Hashable {
+        case jobUpdated(Job)
+        case outcomeSkipped(SkippedOutcome)
+        case cloudUnavailable(DeliveryFailure)
+        case cloudAvailable(unavailableSeconds: Double)
+        case commitFailing(reason: String, retryInSeconds: Double)
+        case commitRecovered(failedAttempts: Int)
+    }
+
+    public enum Health: Sendable, Hashable {
+        case up
+        case down(Outage)
+    }
+
+    public struct Outage: Sendable, Hashable {
+        public enum Phase: Sendable, Hashable {
+            /// Until `nextProbeAt`.
+            case waiting
+            case probing
+            /// The probe answered; one job is being sent (or claimed to be sent).
+            case trial(JobID?)
+        }
+
+        public var since: Timestamp
+        public var lastFailure: DeliveryFailure
+        /// Failed probes and trials so far: the probe backoff's exponent.
+        public var failures: Int
+        public var nextProbeAt: Timestamp
+        public var phase: Phase
+    }
+
+    enum CommitState: Sendable, Hashable {
+        case idle
+        case running(outcomes: [DeliveryOutcome], release: [JobID], claim: Int)
+        case backingOff(until: Timestamp)
+    }
+
+    public let settings: Settings
+    public private(set) var health: Health = .up
+    /// Claimed (`uploading` in the outbox) but not sent: a crash merely queues them again.
+    public private(set) var ready: [Job] = []
+    /// Requests in flight, with the time each was sent.
+    public private(set) var inFlight: [JobID: Timestamp] = [:]
+    /// Results waiting for the next commit.
+    public private(set) var pendingOutcomes: [DeliveryOutcome] = []
+    /// Claims to give back at the next commit.
+    public private(set) var pendingRelease: [JobID] = []
+    var commit: CommitState = .idle
+    var commitFailures = 0
+    var lastCommitFailure: String?
+    /// False once a claim came back short: the outbox has nothing due until `nextDue`.
+    var mayHaveDueWork = true
+    var nextDue: Timestamp?
+    var armedAt: Timestamp?
+    public private(set) var isShuttingDown = false
+    private var random: SplitMix64
+
+    public init(settings: Settings, seed: UInt64 = 0x5b0_0_1b_71d6e) {
+        self.settings = settings
+        self.random = SplitMix64(seed: seed)
+    }
+
+    /// True once a requested shutdown has committed what it could: the service may return.
+    public var isStopped: Bool {
+        guard isShuttingDown else { return false }
+        if case .running = commit { return false }
+        return true
+    }
+
+    /// The request in flight the longest, for `status`.
+    public var oldestInFlight: Timestamp? { inFlight.values.min() }
+
+    public mutating func handle(_ event: Event, now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        switch event {
+        case .workMayBeDue:
+            mayHaveDueWork = true
+        case .timerFired:
+            armedAt = nil
+            timerFired(now: now, &actions)
+        case .sendFinished(let outcome):
+            sendFinished(outcome, now: now, &actions)
+        case .probeFinished(let failure):
+            probeFinished(failure, now: now, &actions)
+        case .commitSucceeded(let result):
+            commitSucceeded(result, &actions)
+        case .commitFailed(let reason):
+            commitFailed(reason, now: now, &actions)
+        case .shutdownRequested:
+            isShuttingDown = true
+            pendingRelease += ready.map(\.id)
+            ready = []
+        }
+        advance(now: now, &actions)
+        return actions
+    }
+
+    // MARK: Events
+
+    private mutating func timerFired(now: Timestamp, _ actions: inout [Action]) {
+        if case .backingOff(let until) = commit, until <= now { commit = .idle }
+        if case .down(var outage) = health, outage.phase == .waiting, outage.nextProbeAt <= now, !isShuttingDown {
+            outage.phase = .probing
+            health = .down(outage)
+            actions.append(.probe)
+        }
+        if let nextDue, nextDue <= now { mayHaveDueWork = true }
+    }
+
+    private mutating func sendFinished(_ outcome: DeliveryOutcome, now: Timestamp, _ actions: inout [Action]) {
+        inFlight[outcome.jobID] = nil
+        var outcome = outcome
+        if case .failed(let id, let failure) = outcome, Self.isOutage(failure) {
+            outcome = .deferred(id, failure)
+            cloudFailed(failure, trial: id, now: now, &actions)
+        } else if Self.cloudAnswered(outcome) {
+            cloudAnswered(now: now, &actions)
+        }
+        pendingOutcomes.append(outcome)
+        // A trial that proved nothing about the cloud (rejected before sending): try another job.
+        if case .down(var outage) = health, case .trial(let trial) = outage.phase, trial == outcome.jobID {
+            outage.phase = .trial(nil)
+            health = .down(outage)
+        }
+    }
+
+    private mutating func probeFinished(_ failure: DeliveryFailure?, now: Timestamp, _ actions: inout [Action]) {
+        guard case .down(var outage) = health, outage.phase == .probing else { return }
+        if let failure {
+            scheduleProbe(&outage, after: failure, now: now)
+            health = .down(outage)
+        } else {
+            outage.phase = .trial(nil)
+            health = .down(outage)
+            mayHaveDueWork = true
+        }
+    }
+
+    private mutating func commitSucceeded(_ result: DeliveryCommit, _ actions: inout [Action]) {
+        guard case .running(_, _, let claim) = commit else { return }
+        commit = .idle
+        if commitFailures > 0 {
+            actions.append(.report(.commitRecovered(failedAttempts: commitFailures)))
+            commitFailures = 0
+            lastCommitFailure = nil
+        }
+        for job in result.completed { actions.append(.report(.jobUpdated(job))) }
+        for skipped in result.skipped { actions.append(.report(.outcomeSkipped(skipped))) }
+        if result.claimed.count < claim { mayHaveDueWork = false }
+        nextDue = result.nextDue
+        if isShuttingDown {
+            pendingRelease += result.claimed.map(\.id)
+        } else {
+            ready += result.claimed
+        }
+        if case .down(let outage) = health, case .trial(nil) = outage.phase, result.claimed.isEmpty, ready.isEmpty, claim > 0 {
+            // The cloud answers and nothing is due to try it with: call it up.
+            health = .up
+            actions.append(.report(.cloudAvailable(unavailableSeconds: 0)))
+        }
+    }
+
+    private mutating func commitFailed(_ reason: String, now: Timestamp, _ actions: inout [Action]) {
+        guard case .running(let outcomes, let release, _) = commit else { return }
+        pendingOutcomes = outcomes + pendingOutcomes
+        pendingRelease = release + pendingRelease
+        commitFailures += 1
+        if isShuttingDown {
+            // Nothing is lost: the rows stay `uploading` and recovery queues them at the next start.
+            commit = .idle
+            return
+        }
+        let ceiling = min(settings.commitRetryMaxSeconds, settings.commitRetryBaseSeconds * Self.power2(commitFailures - 1))
+        let delay = ceiling * (0.5 + 0.5 * random.nextUnit())
+        commit = .backingOff(until: now.adding(seconds: delay))
+        if reason != lastCommitFailure {
+            actions.append(.report(.commitFailing(reason: reason, retryInSeconds: delay)))
+            lastCommitFailure = reason
+        }
+    }
+
+    // MARK: Health
+
+    private mutating func cloudFailed(_ failure: DeliveryFailure, trial id: JobID, now: Timestamp, _ actions: inout [Action]) {
+        switch health {
+        case .up:
+            var outage = Outage(since: now, lastFailure: failure, failures: 0, nextProbeAt: now, phase: .waiting)
+            scheduleProbe(&outage, after: failure, now: now)
+            health = .down(outage)
+            actions.append(.report(.cloudUnavailable(failure)))
+        case .down(var outage):
+            outage.lastFailure = failure
+            // Only the trial's failure counts: others were in flight when the outage began.
+            if case .trial(let trial) = outage.phase, trial == id {
+                scheduleProbe(&outage, after: failure, now: now)
+            }
+            health = .down(outage)
+        }
+        // Claimed jobs go back to the queue while the cloud is away (`status` shows them queued).
+        pendingRelease += ready.map(\.id)
+        ready = []
+    }
+
+    private mutating func cloudAnswered(now: Timestamp, _ actions: inout [Action]) {
+        guard case .down(let outage) = health else { return }
+        health = .up
+        mayHaveDueWork = true
+        actions.append(.report(.cloudAvailable(unavailableSeconds: now.seconds(since: outage.since))))
+    }
+
+    private mutating func scheduleProbe(_ outage: inout Outage, after failure: DeliveryFailure, now: Timestamp) {
+        outage.failures += 1
+        outage.lastFailure = failure
+        let ceiling = min(settings.probeMaxSeconds, settings.probeBaseSeconds * Self.power2(outage.failures - 1))
+        var delay = ceiling * (0.5 + 0.5 * random.nextUnit())
+        if let asked = failure.retryAfterSeconds, asked > delay { delay = min(asked, 3600) }
+        outage.nextProbeAt = now.adding(seconds: delay)
+        outage.phase = .waiting
+    }
+
+    /// Connection failures, deadlines, 5xx and 429 say the service (not this document) is the problem.
+    public static func isOutage(_ failure: DeliveryFailure) -> Bool {
+        guard failure.kind == .transient else { return false }
+        guard let status = failure.httpStatus else { return true }
+        return status >= 500 || status == 429
+    }
+
+    /// Whether the outcome proves the cloud answers (a local rejection proves nothing).
+    static func cloudAnswered(_ outcome: DeliveryOutcome) -> Bool {
+        switch outcome {
+        case .delivered: true
+        case .failed(_, let failure): failure.httpStatus != nil
+        case .deferred, .rejected: false
+        }
+    }
+
+    // MARK: Next steps
+
+    /// After any event: start what the slots allow, commit what waits, and set the timer.
+    private mutating func advance(now: Timestamp, _ actions: inout [Action]) {
+        startSends(now: now, &actions)
+        startCommit(&actions)
+        updateTimer(&actions)
+    }
+
+    private var occupiedSlots: Int {
+        var committing = 0
+        if case .running(let outcomes, _, _) = commit { committing = outcomes.count }
+        return inFlight.count + pendingOutcomes.count + committing
+    }
+
+    private mutating func startSends(now: Timestamp, _ actions: inout [Action]) {
+        guard !isShuttingDown else { return }
+        switch health {
+        case .up:
+            while occupiedSlots < settings.concurrency, !ready.isEmpty {
+                send(ready.removeFirst(), now: now, &actions)
+            }
+        case .down(var outage):
+            guard case .trial(nil) = outage.phase, !ready.isEmpty, occupiedSlots < settings.concurrency else { return }
+            let job = ready.removeFirst()
+            outage.phase = .trial(job.id)
+            health = .down(outage)
+            send(job, now: now, &actions)
+        }
+    }
+
+    private mutating func send(_ job: Job, now: Timestamp, _ actions: inout [Action]) {
+        inFlight[job.id] = now
+        actions.append(.send(job))
+    }
+
+    private var wantedClaim: Int {
+        guard !isShuttingDown, mayHaveDueWork else { return 0 }
+        switch health {
+        case .up:
+            return ready.count <= settings.prefetch / 2 ? settings.prefetch - ready.count : 0
+        case .down(let outage):
+            if case .trial(nil) = outage.phase, ready.isEmpty { return 1 }
+            return 0
+        }
+    }
+
+    private mutating func startCommit(_ actions: inout [Action]) {
+        guard case .idle = commit else { return }
+        let claim = wantedClaim
+        guard !pendingOutcomes.isEmpty || !pendingRelease.isEmpty || claim > 0 else { return }
+        if isShuttingDown && commitFailures > 0 { return }  // one try at shutdown
+        commit = .running(outcomes: pendingOutcomes, release: pendingRelease, claim: claim)
+        actions.append(.commit(outcomes: pendingOutcomes, release: pendingRelease, claim: claim))
+        pendingOutcomes = []
+        pendingRelease = []
+    }
+
+    /// One timer for everything that waits on time: a commit's backoff, the next probe, the next
+    /// due job. Armed only while something waits; an idle daemon has none.
+    private mutating func updateTimer(_ actions: inout [Action]) {
+        var wanted: Timestamp?
+        if !isShuttingDown {
+            if case .backingOff(let until) = commit {
+                wanted = until
+            } else if case .down(let outage) = health {
+                if outage.phase == .waiting { wanted = outage.nextProbeAt }
+            } else if !mayHaveDueWork, let nextDue {
+                wanted = nextDue
+            }
+        }
+        guard wanted != armedAt else { return }
+        armedAt = wanted
+        actions.append(wanted.map { .armTimer(at: $0) } ?? .disarmTimer)
+    }
+
+    static func power2(_ exponent: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<max(0, min(exponent, 30)) { result *= 2 }
+        return result
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so the machine stays a value with no hidden input.
+struct SplitMix64: Sendable, Hashable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..<1.
+    mutating func nextUnit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+}
