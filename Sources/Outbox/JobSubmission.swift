@@ -43,4 +43,7 @@ public enum HotFolderClaimOutcome: Sendable, Hashable {
     case vanished(path: String)
     /// The file stays where it is; `reason` says why.
     case failed(path: String, reason: String)
+    /// Taking the file would bring the spool below `spool.min_free_mb`: it stays where it is until
+    /// space is freed (delivered payloads are deleted or archived, which frees it).
+    case noSpace(path: String)
 }

@@ -19,12 +19,25 @@ extension Outbox {
         // nil where the file vanished before its row was written.
         var records: [JobRecord?] = []
         records.reserveCapacity(files.count)
+        // Space is reserved file by file, so a batch cannot overshoot `spool.min_free_mb`.
+        let device = payloadDevice
+        var reserved: Int64 = 0
+        var noSpace: Set<String> = []
         for file in files {
             var info = stat()
             // Only regular files become jobs (the watcher checked too; this closes the gap).
             guard lstat(file.path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
                 records.append(nil)
                 continue
+            }
+            if device != UInt64(info.st_dev) {
+                // Copied across file systems: the copy needs its size in the spool.
+                guard hasFreeSpace(for: reserved + Int64(info.st_size)) else {
+                    noSpace.insert(file.path)
+                    records.append(nil)
+                    continue
+                }
+                reserved += Int64(info.st_size)
             }
             records.append(JobRecord(
                 newJobWith: file.request, source: .hotFolder(file.origin), state: .receiving,
@@ -43,7 +56,7 @@ extension Outbox {
         var sourceDirectories = Set<String>()
         for (file, record) in zip(files, records) {
             guard let record, let id = record.id else {
-                outcomes.append(.vanished(path: file.path))
+                outcomes.append(noSpace.contains(file.path) ? .noSpace(path: file.path) : .vanished(path: file.path))
                 continue
             }
             do {

@@ -5,7 +5,8 @@ import SpoolbridgeCore
 extension Outbox {
     /// A staging file for a document that arrives as a stream.
     public func makePayloadWriter(title: String = "") throws(OutboxError) -> PayloadWriter {
-        try PayloadWriter(directory: layout.incoming, payloadName: Self.newPayloadName(for: title), limit: maxDocumentBytes)
+        try PayloadWriter(directory: layout.incoming, payloadName: Self.newPayloadName(for: title), limit: maxDocumentBytes,
+                          hasFreeSpace: { [self] bytes in hasFreeSpace(for: bytes) })
     }
 
     /// Makes a received document a job: flush the payload, rename it into `payloads/`, flush that

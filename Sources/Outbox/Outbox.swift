@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite  // sqlite3_file_control, for the persistent WAL
 import SpoolbridgeCore
 
 /// The durable queue where ingest and delivery meet: one SQLite file (WAL) for the job rows and one
@@ -37,6 +38,12 @@ public final class Outbox: Sendable {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // Keep -wal and -shm when the last connection closes: their space is then allocated once, and
+        // the daemon (and `status`) can open the outbox again on a spool whose disk has filled up.
+        configuration.prepareDatabase { db in
+            var persist: Int32 = 1
+            _ = sqlite3_file_control(db.sqliteConnection, nil as UnsafePointer<CChar>?, SQLITE_FCNTL_PERSIST_WAL, &persist)
+        }
         // An existing spool keeps its mode otherwise (best effort: it may belong to another user).
         chmod(layout.directory, 0o700)
         do {
@@ -120,8 +127,22 @@ public final class Outbox: Sendable {
 
     /// False while the spool's free space is under `spool.min_free_mb`: sources must keep their files.
     public func hasFreeSpace() -> Bool {
+        hasFreeSpace(for: 0)
+    }
+
+    /// Whether `bytes` more can be stored and still leave `spool.min_free_mb` free. The floor is the
+    /// outbox's own headroom: with it, results can always be recorded and delivered payloads
+    /// disposed of, which is what frees space again.
+    public func hasFreeSpace(for bytes: Int64) -> Bool {
         guard let free = freeBytes() else { return true }
-        return free >= minFreeBytes
+        return free - bytes >= minFreeBytes
+    }
+
+    /// The file system (st_dev) the payloads live on: a file already on it is claimed by a rename,
+    /// which needs no space.
+    var payloadDevice: UInt64? {
+        var info = stat()
+        return stat(layout.payloads, &info) == 0 ? UInt64(info.st_dev) : nil
     }
 
     // MARK: Reading

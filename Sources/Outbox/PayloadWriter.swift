@@ -11,13 +11,19 @@ public final class PayloadWriter {
     let path: String
     let payloadName: String
     private let limit: Int64
+    /// Checked every `spaceCheckInterval` bytes: a stream of unknown length may not eat the floor.
+    private let hasFreeSpace: (Int64) -> Bool
+    private var checkedAt: Int64 = 0
+    static let spaceCheckInterval: Int64 = 1 << 20
     private var fd: Int32
     public private(set) var byteCount: Int64 = 0
 
-    init(directory: String, payloadName: String, limit: Int64) throws(OutboxError) {
+    init(directory: String, payloadName: String, limit: Int64,
+         hasFreeSpace: @escaping (Int64) -> Bool = { _ in true }) throws(OutboxError) {
         self.payloadName = payloadName
         self.path = directory + "/" + payloadName + ".part"
         self.limit = limit
+        self.hasFreeSpace = hasFreeSpace
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .posix(errno, "create", path) }
     }
@@ -33,6 +39,14 @@ public final class PayloadWriter {
             throw OutboxError(.tooLarge, "the document is over the limit of \(limit >> 20) MB (spool.max_document_mb)")
         }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if byteCount + Int64(bytes.count) - checkedAt >= Self.spaceCheckInterval {
+            checkedAt = byteCount
+            guard hasFreeSpace(Self.spaceCheckInterval) else {
+                discard()
+                throw OutboxError(.diskFull, "the spool fell below spool.min_free_mb while the document was received; "
+                                    + "free space on the spool's file system (delivered documents free it too)")
+            }
+        }
         do {
             try Durability.writeAll(fd, base, bytes.count, path: path)
         } catch {

@@ -36,6 +36,13 @@ final class DaemonProcess {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
+    /// Replaces the harness's `min_free_mb = 0`.
+    func setSpool(minFreeMB: Int) throws {
+        let config = try String(contentsOfFile: configPath, encoding: .utf8)
+            .replacingOccurrences(of: "min_free_mb = 0", with: "min_free_mb = \(minFreeMB)")
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
     /// `environment` is added to the test's own (e.g. a NOTIFY_SOCKET to hear READY=1).
     func start(environment extra: [String: String] = [:]) throws {
         let process = Process()

@@ -41,7 +41,7 @@ struct BackendConnection {
             reply(.error(.shuttingDown, "spoolbridge is stopping"))
             return
         }
-        guard outbox.hasFreeSpace() else {
+        guard outbox.hasFreeSpace(for: header.declaredSize ?? 0) else {
             log.warning("refused CUPS job: the spool \(outbox.layout.directory) is below its free-space floor (spool.min_free_mb)")
             reply(.error(.spoolFull, "the spool is low on disk space (spool.min_free_mb); free space in \(outbox.layout.directory)"))
             return

@@ -83,6 +83,14 @@ extension HotFolderEngine {
                 return
             }
             record(outcomes, of: batch)
+            // Files that did not fit stay in the folder; claiming pauses until space is back.
+            let noSpace = Set(outcomes.compactMap { if case .noSpace(let path) = $0 { path } else { nil } })
+            if !noSpace.isEmpty {
+                let held = claims[start..<batch.endIndex].filter { noSpace.contains($0.file.path) } + claims[batch.endIndex...]
+                hold(held[...])
+                block(.lowSpace)
+                return
+            }
             start = batch.endIndex
         }
     }
@@ -97,6 +105,8 @@ extension HotFolderEngine {
                 ])
             case .vanished(let path):
                 logger.debug("file went away before it could be taken", metadata: ["file": "\(path)"])
+            case .noSpace(let path):
+                logger.debug("file left in the hot folder until the spool has space", metadata: ["file": "\(path)"])
             case .failed(let path, let reason):
                 // The outbox leaves the file where it is (it could not be moved: permissions, I/O); the next
                 // event for it or the next start tries again.
