@@ -42,7 +42,7 @@ import Testing
 
     @Test func takesAFileWrittenInTwoRoundsOnceAfterItSettles() async throws {
         let fixture = try HotFolderFixture()
-        fixture.start(fixture.settings(), settleTime: .milliseconds(600))
+        fixture.start(fixture.settings(settleTime: .milliseconds(600)))
         try await fixture.waitUntilWatching()
 
         let path = fixture.hot + "/smb.pdf"
@@ -251,7 +251,7 @@ import Testing
         #expect(error?.description.contains(settings.path) == true)
     }
 
-    private func inotifyDescriptorCount() -> Int {
+    func inotifyDescriptorCount() -> Int {
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         return descriptors.filter { descriptor in
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + descriptor))?

@@ -33,15 +33,17 @@ final class HotFolderFixture: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    func settings(owner: HotFolderSettings.Owner = .fixed("alice"), failed: String? = nil) -> HotFolderSettings {
+    func settings(
+        owner: HotFolderSettings.Owner = .fixed("alice"), failed: String? = nil,
+        settleTime: Duration = .milliseconds(100)
+    ) -> HotFolderSettings {
         HotFolderSettings(
             path: hot, port: "Finance", owner: owner, options: PrintOptions(copies: 2, duplex: .longEdge),
-            failedDirectory: failed ?? self.failed)
+            failedDirectory: failed ?? self.failed, settleTime: settleTime)
     }
 
-    func start(_ settings: HotFolderSettings, settleTime: Duration = .milliseconds(100)) {
-        let service = HotFolderService(
-            folders: [settings], outbox: outbox, settleTime: settleTime, logger: logs.logger)
+    func start(_ settings: HotFolderSettings) {
+        let service = HotFolderService(folders: [settings], outbox: outbox, logger: logs.logger)
         self.service = Task { try await service.run() }
     }
 
@@ -50,6 +52,13 @@ final class HotFolderFixture: @unchecked Sendable {
         service?.cancel()
         try await service?.value
         service = nil
+    }
+
+    /// Waits until the start-up scan is done and the watches are live.
+    func waitUntilStarted() async throws {
+        try await wait(for: "the service to start watching") {
+            self.logs.messages(at: .info).contains("watching hot folder")
+        }
     }
 
     /// Drops a probe file where a job is expected and waits for its job: from then on the watch is live.
@@ -112,6 +121,36 @@ extension HotFolderFixture {
     func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
+}
+
+/// A writer that keeps its file open between writes, like a slow network client or a program writing in place.
+final class OpenWriter: @unchecked Sendable {
+    let path: String
+    private let descriptor: Int32
+    private(set) var size = 0
+    private var isClosed = false
+
+    init(_ path: String) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw HotFolderFixtureError("open \(path): errno \(errno)") }
+    }
+
+    /// Appends `count` bytes of `byte`, without closing.
+    func append(_ count: Int, of byte: UInt8 = UInt8(ascii: "x")) throws {
+        let bytes = [UInt8](repeating: byte, count: count)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == count else { throw HotFolderFixtureError("write \(path): errno \(errno)") }
+        size += count
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
 }
 
 /// Collects log messages so tests can wait for one and count them.

@@ -14,8 +14,8 @@ final class HotFolderEngine: @unchecked Sendable {
     let queue = DispatchQueue(label: "spoolbridge.hotfolder")
     /// After the first file settles, wait this much longer so that files of one burst are claimed together.
     let coalesceNanoseconds: UInt64
-    /// The settle window for files renamed into the folder.
-    let movedInSettleNanoseconds: UInt64
+    /// Each folder's settle rule, by folder index.
+    let settleRules: [SettleRule]
 
     // Confined to `queue`.
     var watcher: InotifyWatcher?
@@ -36,18 +36,7 @@ final class HotFolderEngine: @unchecked Sendable {
         case claimFailed(String)
     }
 
-    /// How an entry came to our attention.
-    enum Trigger {
-        /// Written and closed, or found by a scan: worth settling.
-        case completed
-        /// Renamed into the folder: a rename publishes a finished file at once, so a brief settle suffices
-        /// (the full one is for writers that close and reopen, as SMB clients do).
-        case movedIn
-        /// Just created: a regular file is probably still being written (its close-write will follow).
-        case created
-    }
-
-    init(folders: [HotFolderSettings], outbox: Outbox, settleTime: Duration, logger: Logger) {
+    init(folders: [HotFolderSettings], outbox: Outbox, logger: Logger) {
         self.folders = folders.map { folder in
             var folder = folder
             folder.path = folder.path.withoutTrailingSlashes
@@ -55,11 +44,16 @@ final class HotFolderEngine: @unchecked Sendable {
         }
         self.outbox = outbox
         self.logger = logger
-        let (seconds, attoseconds) = settleTime.components
-        let settle = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-        self.tracker = SettleTracker(settleNanoseconds: settle)
-        self.coalesceNanoseconds = min(settle / 10, 20_000_000)
-        self.movedInSettleNanoseconds = min(settle, 50_000_000)
+        self.tracker = SettleTracker()
+        let rules = folders.map { SettleRule(settle: Self.nanoseconds($0.settleTime)) }
+        self.settleRules = rules
+        // A tenth of the shortest settle time: bursts coalesce without the wait becoming noticeable.
+        self.coalesceNanoseconds = min((rules.map(\.settle).min() ?? 0) / 10, 20_000_000)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     /// Creates missing failed/archive directories, watches every folder, and queues what is already there.
@@ -116,6 +110,7 @@ final class HotFolderEngine: @unchecked Sendable {
             scan(root)
             logger.info("watching hot folder", metadata: [
                 "folder": "\(folder.path)", "port": "\(folder.port)", "owner": "\(folder.owner.configName)",
+                "settle-ms": "\(settleRules[index].settle / 1_000_000)",
             ])
         }
         watcher.start()
@@ -151,9 +146,7 @@ final class HotFolderEngine: @unchecked Sendable {
             } else if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_UNMOUNT) {
                 placeVanished(watch: event.watch, place)
             } else if !event.name.isEmpty {
-                handleEntry(
-                    event.name, in: place,
-                    trigger: event.has(IN_CREATE) ? .created : event.has(IN_MOVED_TO) ? .movedIn : .completed)
+                handleEntry(event.name, in: place, trigger: Self.trigger(of: event))
             }
         }
         if overflowed {
@@ -162,6 +155,13 @@ final class HotFolderEngine: @unchecked Sendable {
             for place in Set(places.values) where place.subfolder == nil { scan(place) }
         }
         armSettleTimer()
+    }
+
+    private static func trigger(of event: InotifyEvent) -> SettleRule.Trigger {
+        if event.has(IN_CREATE) { return .created }
+        if event.has(IN_MOVED_TO) { return .movedIn }
+        if event.has(IN_MODIFY) { return .modified }
+        return .closedAfterWriting
     }
 
     /// Whether the directory behind `watch` is (again) at the path we know it by. inotify hands out one watch per
@@ -189,25 +189,29 @@ final class HotFolderEngine: @unchecked Sendable {
         }
     }
 
-    /// Lists a watched directory and treats every entry as just completed; descends into user subfolders.
+    /// Lists a watched directory and settles every entry as found by a scan; descends into user subfolders.
     private func scan(_ place: WatchedPlace) {
         switch DirectoryListing.names(in: place.path) {
         case .success(let names):
-            for name in names { handleEntry(name, in: place, trigger: .completed) }
+            for name in names { handleEntry(name, in: place, trigger: .scanned) }
         case .failure(let error):
             logger.error("cannot list hot folder: \(error.text)", metadata: ["folder": "\(place.path)"])
         }
     }
 
-    private func handleEntry(_ rawName: [UInt8], in place: WatchedPlace, trigger: Trigger) {
+    private func handleEntry(_ rawName: [UInt8], in place: WatchedPlace, trigger: SettleRule.Trigger) {
         if HotFolderNameRule.isIgnored(rawName) { return }
         guard let name = EntryName.decode(rawName) else {
+            // A write to such a file changes nothing: it was renamed when it was first seen, or will be on its close.
+            if trigger == .modified { return }
             // Paths are Strings from here on (outbox, titles, logs): give the file a name that survives that.
             switch EntryName.renameToValidUTF8(rawName, in: place.path) {
             case .success(let newName):
                 logger.notice("renamed a file whose name is not valid UTF-8", metadata: [
                     "file": "\(place.child(newName))", "folder": "\(place.path)"])
-                handleEntry(Array(newName.utf8), in: place, trigger: .completed)
+                // A writer's descriptor still refers to the old, now unlinked, name, whose events IN_EXCL_UNLINK
+                // drops: the file's close will never be seen, so it settles like one found by a scan.
+                handleEntry(Array(newName.utf8), in: place, trigger: .scanned)
             case .failure(let error):
                 logger.error("cannot rename a file whose name is not valid UTF-8: \(error.text)", metadata: [
                     "file": "\(place.child(EntryName.repaired(rawName)))", "folder": "\(place.path)"])
@@ -215,21 +219,27 @@ final class HotFolderEngine: @unchecked Sendable {
             return
         }
         let path = place.child(name)
+        let isPending = tracker.isPending(path)
+        // Most writes are to files still waiting for their close: no lstat for those.
+        if trigger == .modified && !isPending { return }
         guard case .success(let status) = FileStatus.of(path: path) else { return }
-        switch status.kind {
-        case .directory:
-            if place.subfolder == nil, folders[place.folder].owner == .subfolder,
+        if status.kind == .directory {
+            if trigger != .modified, place.subfolder == nil, folders[place.folder].owner == .subfolder,
                 !excludedDirectories.contains(DirectoryIdentity(status))
             {
                 watchSubfolder(name, of: place)
             }
             return
-        case .regular where trigger == .created && status.linkCount < 2:
-            return  // being written; IN_CLOSE_WRITE follows. A hard link (count ≥ 2) is complete already.
-        default:
-            // Renamed or hard-linked in (a created entry that gets here is a link): published whole.
-            let window = trigger == .completed ? nil : movedInSettleNanoseconds
-            tracker.noteActivity(path: path, place: place, stamp: status.stamp, now: .now(), window: window)
+        }
+        let rule = settleRules[place.folder]
+        switch rule.action(for: trigger, kind: status.kind, linkCount: status.linkCount, isPending: isPending) {
+        case .wait(let window):
+            tracker.noteActivity(
+                path: path, place: place, stamp: status.stamp, now: .now(), settle: rule.settle, window: window)
+        case .awaitClose:
+            tracker.forget(path: path)
+        case .leaveAsIs:
+            break
         }
     }
 
