@@ -177,19 +177,6 @@ import Testing
         try await fixture.stop()
     }
 
-    @Test func logsOneErrorWhenTheHotFolderVanishes() async throws {
-        let fixture = try HotFolderFixture()
-        fixture.start(fixture.settings())
-        try await fixture.waitUntilWatching()
-
-        #expect(rename(fixture.hot, fixture.root + "/moved-away") == 0)
-        try await fixture.wait(for: "the error about the vanished folder") {
-            fixture.logs.messages(at: .error).contains { $0.contains("hot folder was deleted, moved or unmounted") }
-        }
-        #expect(fixture.logs.messages(at: .error).count == 1)
-        try await fixture.stop()
-    }
-
     @Test func aBurstBecomesOneJobPerFile() async throws {
         let fixture = try HotFolderFixture()
         fixture.start(fixture.settings())

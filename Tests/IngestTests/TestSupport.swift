@@ -15,7 +15,10 @@ final class HotFolderFixture: @unchecked Sendable {
     let spool: String
     let outbox: Outbox
     let logs = HotFolderLogCapture()
+    /// Every folder-state snapshot the service published, in order.
+    let folderStates = Recorder<[String: HotFolderState]>()
     private var service: Task<Void, any Error>?
+    private var stateReader: Task<Void, Never>?
 
     init(maxDocumentBytes: Int64 = 200 << 20, minFreeBytes: Int64 = 0) throws {
         var template = Array("/tmp/spoolbridge-ingest-XXXXXX".utf8CString)
@@ -30,6 +33,7 @@ final class HotFolderFixture: @unchecked Sendable {
 
     deinit {
         service?.cancel()
+        stateReader?.cancel()
         try? FileManager.default.removeItem(atPath: root)
     }
 
@@ -45,6 +49,15 @@ final class HotFolderFixture: @unchecked Sendable {
     func start(_ settings: HotFolderSettings) {
         let service = HotFolderService(folders: [settings], outbox: outbox, logger: logs.logger)
         self.service = Task { try await service.run() }
+        let recorder = folderStates
+        stateReader = Task {
+            for await states in service.folderStates { recorder.append(states) }
+        }
+    }
+
+    /// The hot folder's states as published so far, oldest first.
+    var hotStates: [HotFolderState] {
+        folderStates.values.compactMap { $0[hot] }
     }
 
     /// Cancels the service and waits for `run()` to return.
@@ -52,13 +65,13 @@ final class HotFolderFixture: @unchecked Sendable {
         service?.cancel()
         try await service?.value
         service = nil
+        await stateReader?.value  // the stream finishes when the service returns
+        stateReader = nil
     }
 
-    /// Waits until the start-up scan is done and the watches are live.
+    /// Waits for the first published folder states: the start-up scan is done and the watches are live.
     func waitUntilStarted() async throws {
-        try await wait(for: "the service to start watching") {
-            self.logs.messages(at: .info).contains("watching hot folder")
-        }
+        try await wait(for: "the service to start watching") { !self.hotStates.isEmpty }
     }
 
     /// Drops a probe file where a job is expected and waits for its job: from then on the watch is live.
@@ -120,6 +133,18 @@ extension HotFolderFixture {
 
     func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// Values collected from another task, for tests to wait on.
+final class Recorder<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Value] = []
+
+    var values: [Value] { lock.withLock { recorded } }
+
+    func append(_ value: Value) {
+        lock.withLock { recorded.append(value) }
     }
 }
 

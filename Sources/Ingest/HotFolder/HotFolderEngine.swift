@@ -6,7 +6,8 @@ import SpoolbridgeCore
 
 /// The hot-folder machinery: watches, pending files, timers. Everything mutable lives on `queue` (serial), where
 /// inotify events, timers and the outbox's blocking calls (SQLite, fsync) run: nothing here blocks Swift's
-/// cooperative pool. This file covers watching; `HotFolderEngine+Claiming.swift` covers what happens to settled files.
+/// cooperative pool. This file covers watching; `HotFolderEngine+Presence.swift` covers folders that go away and come
+/// back, `HotFolderEngine+Claiming.swift` what happens to settled files.
 final class HotFolderEngine: @unchecked Sendable {
     let folders: [HotFolderSettings]
     let outbox: Outbox
@@ -16,6 +17,8 @@ final class HotFolderEngine: @unchecked Sendable {
     let coalesceNanoseconds: UInt64
     /// Each folder's settle rule, by folder index.
     let settleRules: [SettleRule]
+    /// Told every change of `presence`, on `queue`.
+    let publishFolderStates: @Sendable ([String: HotFolderState]) -> Void
 
     // Confined to `queue`.
     var watcher: InotifyWatcher?
@@ -30,13 +33,19 @@ final class HotFolderEngine: @unchecked Sendable {
     var reportedBlockage: Blockage?
     var retryTimer: DispatchSourceTimer?
     var isStopped = false
+    var presence: FolderPresence
+    /// Armed only while a folder is missing: looks for it at its path.
+    var recheckTimer: DispatchSourceTimer?
 
     enum Blockage: Sendable, Hashable {
         case lowSpace
         case claimFailed(String)
     }
 
-    init(folders: [HotFolderSettings], outbox: Outbox, logger: Logger) {
+    init(
+        folders: [HotFolderSettings], outbox: Outbox, logger: Logger,
+        publishFolderStates: @escaping @Sendable ([String: HotFolderState]) -> Void = { _ in }
+    ) {
         self.folders = folders.map { folder in
             var folder = folder
             folder.path = folder.path.withoutTrailingSlashes
@@ -44,7 +53,9 @@ final class HotFolderEngine: @unchecked Sendable {
         }
         self.outbox = outbox
         self.logger = logger
+        self.publishFolderStates = publishFolderStates
         self.tracker = SettleTracker()
+        self.presence = FolderPresence(folderCount: folders.count)
         let rules = folders.map { SettleRule(settle: Self.nanoseconds($0.settleTime)) }
         self.settleRules = rules
         // A tenth of the shortest settle time: bursts coalesce without the wait becoming noticeable.
@@ -77,8 +88,10 @@ final class HotFolderEngine: @unchecked Sendable {
                 self.isStopped = true
                 self.settleTimer?.cancel()
                 self.retryTimer?.cancel()
+                self.recheckTimer?.cancel()
                 self.settleTimer = nil
                 self.retryTimer = nil
+                self.recheckTimer = nil
                 let watcher = self.watcher
                 self.watcher = nil
                 done.resume(returning: watcher)
@@ -115,11 +128,12 @@ final class HotFolderEngine: @unchecked Sendable {
         }
         watcher.start()
         armSettleTimer()
+        publishStates()
     }
 
     /// Documents land in failed/archive directories, so a new one is private to spoolbridge's user; an existing one
     /// keeps the permissions its admin gave it.
-    private func prepareDirectory(_ path: String, role: String) throws {
+    func prepareDirectory(_ path: String, role: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw HotFolderError.cannotCreateDirectory(path: path, role: role, errno: errno)
         }
@@ -140,9 +154,11 @@ final class HotFolderEngine: @unchecked Sendable {
             }
             guard let place = places[event.watch] else { continue }
             if event.has(IN_IGNORED) {
+                // The kernel dropped the watch without a word of why (DELETE_SELF and MOVE_SELF drop ours first).
                 places[event.watch] = nil
+                if place.subfolder == nil { folderVanished(place.folder) }
             } else if event.has(IN_MOVE_SELF) && isStillWatched(place, watch: event.watch) {
-                continue  // a subfolder renamed inside the hot folder: already re-registered under its new name
+                continue  // renamed away and back already, or a subfolder re-registered under its new name
             } else if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_UNMOUNT) {
                 placeVanished(watch: event.watch, place)
             } else if !event.name.isEmpty {
@@ -150,9 +166,9 @@ final class HotFolderEngine: @unchecked Sendable {
             }
         }
         if overflowed {
-            // The kernel dropped events: only a full look can tell what arrived meanwhile.
+            // The kernel dropped events: only a full look can tell what arrived meanwhile, or which folder went.
             logger.warning("inotify event queue overflowed; rescanning every hot folder")
-            for place in Set(places.values) where place.subfolder == nil { scan(place) }
+            rescanAfterOverflow()
         }
         armSettleTimer()
     }
@@ -166,7 +182,7 @@ final class HotFolderEngine: @unchecked Sendable {
 
     /// Whether the directory behind `watch` is (again) at the path we know it by. inotify hands out one watch per
     /// directory, so adding a watch for the path returns the same descriptor exactly when it is the same directory.
-    private func isStillWatched(_ place: WatchedPlace, watch: Int32) -> Bool {
+    func isStillWatched(_ place: WatchedPlace, watch: Int32) -> Bool {
         guard let watcher, let current = try? watcher.addWatch(path: place.path, mask: place.watchMask) else {
             return false
         }
@@ -180,20 +196,20 @@ final class HotFolderEngine: @unchecked Sendable {
         // A moved directory would go on reporting under its old path: stop watching it.
         watcher?.removeWatch(watch)
         if place.subfolder == nil {
-            logger.error("""
-                hot folder was deleted, moved or unmounted; files dropped there are not picked up until it is back \
-                and spoolbridge is restarted
-                """, metadata: ["folder": "\(place.path)"])
+            folderVanished(place.folder)
         } else {
             logger.info("user subfolder went away; no longer watching it", metadata: ["folder": "\(place.path)"])
         }
     }
 
     /// Lists a watched directory and settles every entry as found by a scan; descends into user subfolders.
-    private func scan(_ place: WatchedPlace) {
+    func scan(_ place: WatchedPlace) {
         switch DirectoryListing.names(in: place.path) {
         case .success(let names):
             for name in names { handleEntry(name, in: place, trigger: .scanned) }
+        case .failure(let error) where place.subfolder == nil && [ENOENT, ENOTDIR].contains(error.code):
+            // Gone between its event and this look, or its events were lost in an overflow.
+            loseFolder(place.folder)
         case .failure(let error):
             logger.error("cannot list hot folder: \(error.text)", metadata: ["folder": "\(place.path)"])
         }
