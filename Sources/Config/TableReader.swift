@@ -94,7 +94,7 @@ struct TableReader {
 
     private func hotFolder(_ t: Section) throws(ConfigError) -> HotFolderSettings {
         try t.refuseUnknown(["path", "port", "user", "owner", "copies", "duplex", "grayscale", "page_size",
-                             "orientation", "provider_id", "archive", "failed"])
+                             "orientation", "provider_id", "archive", "failed", "settle_ms"])
         let path = try t.path("path", default: nil)
         let owner: HotFolderSettings.Owner
         switch (try t.optionalString("user"), try t.optionalString("owner")) {
@@ -132,7 +132,26 @@ struct TableReader {
         let failed = try t.path("failed", default: path + "-failed")
         let archive = try t.optionalPath("archive")
         return HotFolderSettings(path: path, port: port, owner: owner, options: options,
-                                 archiveDirectory: archive, failedDirectory: failed)
+                                 archiveDirectory: archive, failedDirectory: failed,
+                                 settleTime: try settleTime(t, folder: path))
+    }
+
+    /// `settle_ms`: whole milliseconds, 0 up to 10 minutes (a longer wait is a misconfiguration, and the cap keeps
+    /// the value far from overflowing a nanosecond count). The error names the folder: the key alone only says
+    /// `hotfolder[3]`.
+    private func settleTime(_ t: Section, folder path: String) throws(ConfigError) -> Duration {
+        let key = "settle_ms"
+        let limit = 600_000
+        guard let value = t.table[key] else { return HotFolderSettings.defaultSettleTime }
+        guard let milliseconds = value.int else {
+            throw t.error(.invalidValue, key,
+                "expected a whole number of milliseconds (unquoted), e.g. settle_ms = 2000, for hot folder \(path)")
+        }
+        guard (0...limit).contains(milliseconds) else {
+            throw t.error(.invalidValue, key,
+                "expected 0…\(limit) milliseconds (at most 10 minutes) for hot folder \(path), got \(milliseconds)")
+        }
+        return .milliseconds(milliseconds)
     }
 
     private func checkDistinctFolders(_ folders: [HotFolderSettings]) throws(ConfigError) {

@@ -43,9 +43,25 @@ struct StatusCommand: ParsableCommand {
                 let failed = mine.filter { $0.state == .failed }.count
                 let delivered = mine.filter { $0.state == .delivered }.count
                 print("hot folder \(folder.path) -> \(folder.port): \(waiting) waiting, \(delivered) delivered, \(failed) failed (failed files in \(folder.failedDirectory))")
+                if let problem = Self.folderProblem(folder.path, daemonRunning: running) {
+                    print("hot folder \(folder.path): \(problem)")
+                }
             }
         } catch {
             Self.fail(error)
         }
+    }
+
+    /// What to say about a hot folder that is not a directory now, nil when it is. A running daemon looks for a
+    /// missing folder every second and resumes by itself; a stopped one refuses to start without it.
+    static func folderProblem(_ path: String, daemonRunning: Bool) -> String? {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue { return nil }
+        let fix = exists ? "remove it and create a directory there (mkdir -p \(path))" : "recreate it (mkdir -p \(path))"
+        let what = exists ? "NOT A DIRECTORY" : "MISSING"
+        return daemonRunning
+            ? "\(what) — not being watched; \(fix) and spoolbridge resumes by itself"
+            : "\(what) — \(fix): spoolbridge does not start without it"
     }
 }

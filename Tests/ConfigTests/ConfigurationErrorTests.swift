@@ -243,6 +243,25 @@ struct ConfigurationErrorTests {
         expectRefusal(text, code: .invalidValue, key: "delivery.concurrency", line: line(of: "concurrency", in: text))
     }
 
+    /// settle_ms: a whole, non-negative number of milliseconds; the refusal names the key and the folder.
+    @Test(arguments: [
+        ("-1", ["/srv/scans", "0…600000", "-1"]),
+        ("600001", ["/srv/scans", "at most 10 minutes", "600001"]),
+        ("\"2000\"", ["/srv/scans", "whole number of milliseconds", "settle_ms = 2000"]),
+        ("1.5", ["/srv/scans", "whole number of milliseconds"]),
+    ])
+    func settleMsMustBeANonNegativeWholeNumber(value: String, fragments: [String]) {
+        let text = withHotFolder("""
+            path = "/srv/scans"
+            port = "Scans"
+            user = "scanner"
+            settle_ms = \(value)
+            """)
+        expectRefusal(
+            text, code: .invalidValue, key: "hotfolder[0].settle_ms", line: line(of: "settle_ms", in: text),
+            mentioning: fragments)
+    }
+
     @Test func theDescriptionIsFileLineKeyMessage() {
         let text = withHotFolder("""
             path = "/srv/print/a"

@@ -65,6 +65,18 @@ struct ValidConfigurationTests {
         #expect(configuration.hotFolders.first?.failedDirectory == "/srv/print/legal-failed")
         #expect(configuration.hotFolders.first?.archiveDirectory == nil)
         #expect(configuration.hotFolders.first?.options == PrintOptions())
+        #expect(configuration.hotFolders.first?.settleTime == .milliseconds(300), "the documented settle_ms default")
+    }
+
+    @Test(arguments: [(0, Duration.zero), (2000, .milliseconds(2000)), (600_000, .seconds(600))])
+    func settleMsIsReadPerFolder(milliseconds: Int, expected: Duration) throws {
+        let configuration = try ConfigurationLoader.parse(withHotFolder("""
+            path = "/srv/scans"
+            port = "Scans"
+            user = "scanner"
+            settle_ms = \(milliseconds)
+            """), file: configFile)
+        #expect(configuration.hotFolders.first?.settleTime == expected)
     }
 
     @Test func maxAgeZeroMeansRetryForever() throws {

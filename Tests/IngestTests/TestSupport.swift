@@ -15,7 +15,10 @@ final class HotFolderFixture: @unchecked Sendable {
     let spool: String
     let outbox: Outbox
     let logs = HotFolderLogCapture()
+    /// Every folder-state snapshot the service published, in order.
+    let folderStates = Recorder<[String: HotFolderState]>()
     private var service: Task<Void, any Error>?
+    private var stateReader: Task<Void, Never>?
 
     init(maxDocumentBytes: Int64 = 200 << 20, minFreeBytes: Int64 = 0) throws {
         var template = Array("/tmp/spoolbridge-ingest-XXXXXX".utf8CString)
@@ -30,19 +33,31 @@ final class HotFolderFixture: @unchecked Sendable {
 
     deinit {
         service?.cancel()
+        stateReader?.cancel()
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    func settings(owner: HotFolderSettings.Owner = .fixed("alice"), failed: String? = nil) -> HotFolderSettings {
+    func settings(
+        owner: HotFolderSettings.Owner = .fixed("alice"), failed: String? = nil,
+        settleTime: Duration = .milliseconds(100)
+    ) -> HotFolderSettings {
         HotFolderSettings(
             path: hot, port: "Finance", owner: owner, options: PrintOptions(copies: 2, duplex: .longEdge),
-            failedDirectory: failed ?? self.failed)
+            failedDirectory: failed ?? self.failed, settleTime: settleTime)
     }
 
-    func start(_ settings: HotFolderSettings, settleTime: Duration = .milliseconds(100)) {
-        let service = HotFolderService(
-            folders: [settings], outbox: outbox, settleTime: settleTime, logger: logs.logger)
+    func start(_ settings: HotFolderSettings) {
+        let service = HotFolderService(folders: [settings], outbox: outbox, logger: logs.logger)
         self.service = Task { try await service.run() }
+        let recorder = folderStates
+        stateReader = Task {
+            for await states in service.folderStates { recorder.append(states) }
+        }
+    }
+
+    /// The hot folder's states as published so far, oldest first.
+    var hotStates: [HotFolderState] {
+        folderStates.values.compactMap { $0[hot] }
     }
 
     /// Cancels the service and waits for `run()` to return.
@@ -50,6 +65,13 @@ final class HotFolderFixture: @unchecked Sendable {
         service?.cancel()
         try await service?.value
         service = nil
+        await stateReader?.value  // the stream finishes when the service returns
+        stateReader = nil
+    }
+
+    /// Waits for the first published folder states: the start-up scan is done and the watches are live.
+    func waitUntilStarted() async throws {
+        try await wait(for: "the service to start watching") { !self.hotStates.isEmpty }
     }
 
     /// Drops a probe file where a job is expected and waits for its job: from then on the watch is live.
@@ -112,6 +134,48 @@ extension HotFolderFixture {
     func readText(_ path: String) -> String? {
         FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
     }
+}
+
+/// Values collected from another task, for tests to wait on.
+final class Recorder<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Value] = []
+
+    var values: [Value] { lock.withLock { recorded } }
+
+    func append(_ value: Value) {
+        lock.withLock { recorded.append(value) }
+    }
+}
+
+/// A writer that keeps its file open between writes, like a slow network client or a program writing in place.
+final class OpenWriter: @unchecked Sendable {
+    let path: String
+    private let descriptor: Int32
+    private(set) var size = 0
+    private var isClosed = false
+
+    init(_ path: String) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw HotFolderFixtureError("open \(path): errno \(errno)") }
+    }
+
+    /// Appends `count` bytes of `byte`, without closing.
+    func append(_ count: Int, of byte: UInt8 = UInt8(ascii: "x")) throws {
+        let bytes = [UInt8](repeating: byte, count: count)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == count else { throw HotFolderFixtureError("write \(path): errno \(errno)") }
+        size += count
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(descriptor)
+    }
+
+    deinit { close() }
 }
 
 /// Collects log messages so tests can wait for one and count them.

@@ -136,7 +136,9 @@ extension HotFolderEngine {
         let now = DispatchTime.now()
         for (file, place) in claims {
             if case .success(let status) = FileStatus.of(path: file.path) {
-                tracker.noteActivity(path: file.path, place: place, stamp: status.stamp, now: now)
+                tracker.noteActivity(
+                    path: file.path, place: place, stamp: status.stamp, now: now,
+                    settle: settleRules[place.folder].settle)
             }
         }
     }

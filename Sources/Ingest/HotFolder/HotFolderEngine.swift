@@ -6,7 +6,8 @@ import SpoolbridgeCore
 
 /// The hot-folder machinery: watches, pending files, timers. Everything mutable lives on `queue` (serial), where
 /// inotify events, timers and the outbox's blocking calls (SQLite, fsync) run: nothing here blocks Swift's
-/// cooperative pool. This file covers watching; `HotFolderEngine+Claiming.swift` covers what happens to settled files.
+/// cooperative pool. This file covers watching; `HotFolderEngine+Presence.swift` covers folders that go away and come
+/// back, `HotFolderEngine+Claiming.swift` what happens to settled files.
 final class HotFolderEngine: @unchecked Sendable {
     let folders: [HotFolderSettings]
     let outbox: Outbox
@@ -14,8 +15,10 @@ final class HotFolderEngine: @unchecked Sendable {
     let queue = DispatchQueue(label: "spoolbridge.hotfolder")
     /// After the first file settles, wait this much longer so that files of one burst are claimed together.
     let coalesceNanoseconds: UInt64
-    /// The settle window for files renamed into the folder.
-    let movedInSettleNanoseconds: UInt64
+    /// Each folder's settle rule, by folder index.
+    let settleRules: [SettleRule]
+    /// Told every change of `presence`, on `queue`.
+    let publishFolderStates: @Sendable ([String: HotFolderState]) -> Void
 
     // Confined to `queue`.
     var watcher: InotifyWatcher?
@@ -30,24 +33,19 @@ final class HotFolderEngine: @unchecked Sendable {
     var reportedBlockage: Blockage?
     var retryTimer: DispatchSourceTimer?
     var isStopped = false
+    var presence: FolderPresence
+    /// Armed only while a folder is missing: looks for it at its path.
+    var recheckTimer: DispatchSourceTimer?
 
     enum Blockage: Sendable, Hashable {
         case lowSpace
         case claimFailed(String)
     }
 
-    /// How an entry came to our attention.
-    enum Trigger {
-        /// Written and closed, or found by a scan: worth settling.
-        case completed
-        /// Renamed into the folder: a rename publishes a finished file at once, so a brief settle suffices
-        /// (the full one is for writers that close and reopen, as SMB clients do).
-        case movedIn
-        /// Just created: a regular file is probably still being written (its close-write will follow).
-        case created
-    }
-
-    init(folders: [HotFolderSettings], outbox: Outbox, settleTime: Duration, logger: Logger) {
+    init(
+        folders: [HotFolderSettings], outbox: Outbox, logger: Logger,
+        publishFolderStates: @escaping @Sendable ([String: HotFolderState]) -> Void = { _ in }
+    ) {
         self.folders = folders.map { folder in
             var folder = folder
             folder.path = folder.path.withoutTrailingSlashes
@@ -55,11 +53,18 @@ final class HotFolderEngine: @unchecked Sendable {
         }
         self.outbox = outbox
         self.logger = logger
-        let (seconds, attoseconds) = settleTime.components
-        let settle = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-        self.tracker = SettleTracker(settleNanoseconds: settle)
-        self.coalesceNanoseconds = min(settle / 10, 20_000_000)
-        self.movedInSettleNanoseconds = min(settle, 50_000_000)
+        self.publishFolderStates = publishFolderStates
+        self.tracker = SettleTracker()
+        self.presence = FolderPresence(folderCount: folders.count)
+        let rules = folders.map { SettleRule(settle: Self.nanoseconds($0.settleTime)) }
+        self.settleRules = rules
+        // A tenth of the shortest settle time: bursts coalesce without the wait becoming noticeable.
+        self.coalesceNanoseconds = min((rules.map(\.settle).min() ?? 0) / 10, 20_000_000)
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     /// Creates missing failed/archive directories, watches every folder, and queues what is already there.
@@ -83,8 +88,10 @@ final class HotFolderEngine: @unchecked Sendable {
                 self.isStopped = true
                 self.settleTimer?.cancel()
                 self.retryTimer?.cancel()
+                self.recheckTimer?.cancel()
                 self.settleTimer = nil
                 self.retryTimer = nil
+                self.recheckTimer = nil
                 let watcher = self.watcher
                 self.watcher = nil
                 done.resume(returning: watcher)
@@ -116,15 +123,17 @@ final class HotFolderEngine: @unchecked Sendable {
             scan(root)
             logger.info("watching hot folder", metadata: [
                 "folder": "\(folder.path)", "port": "\(folder.port)", "owner": "\(folder.owner.configName)",
+                "settle-ms": "\(settleRules[index].settle / 1_000_000)",
             ])
         }
         watcher.start()
         armSettleTimer()
+        publishStates()
     }
 
     /// Documents land in failed/archive directories, so a new one is private to spoolbridge's user; an existing one
     /// keeps the permissions its admin gave it.
-    private func prepareDirectory(_ path: String, role: String) throws {
+    func prepareDirectory(_ path: String, role: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw HotFolderError.cannotCreateDirectory(path: path, role: role, errno: errno)
         }
@@ -145,28 +154,35 @@ final class HotFolderEngine: @unchecked Sendable {
             }
             guard let place = places[event.watch] else { continue }
             if event.has(IN_IGNORED) {
+                // The kernel dropped the watch without a word of why (DELETE_SELF and MOVE_SELF drop ours first).
                 places[event.watch] = nil
+                if place.subfolder == nil { folderVanished(place.folder) }
             } else if event.has(IN_MOVE_SELF) && isStillWatched(place, watch: event.watch) {
-                continue  // a subfolder renamed inside the hot folder: already re-registered under its new name
+                continue  // renamed away and back already, or a subfolder re-registered under its new name
             } else if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) || event.has(IN_UNMOUNT) {
                 placeVanished(watch: event.watch, place)
             } else if !event.name.isEmpty {
-                handleEntry(
-                    event.name, in: place,
-                    trigger: event.has(IN_CREATE) ? .created : event.has(IN_MOVED_TO) ? .movedIn : .completed)
+                handleEntry(event.name, in: place, trigger: Self.trigger(of: event))
             }
         }
         if overflowed {
-            // The kernel dropped events: only a full look can tell what arrived meanwhile.
+            // The kernel dropped events: only a full look can tell what arrived meanwhile, or which folder went.
             logger.warning("inotify event queue overflowed; rescanning every hot folder")
-            for place in Set(places.values) where place.subfolder == nil { scan(place) }
+            rescanAfterOverflow()
         }
         armSettleTimer()
     }
 
+    private static func trigger(of event: InotifyEvent) -> SettleRule.Trigger {
+        if event.has(IN_CREATE) { return .created }
+        if event.has(IN_MOVED_TO) { return .movedIn }
+        if event.has(IN_MODIFY) { return .modified }
+        return .closedAfterWriting
+    }
+
     /// Whether the directory behind `watch` is (again) at the path we know it by. inotify hands out one watch per
     /// directory, so adding a watch for the path returns the same descriptor exactly when it is the same directory.
-    private func isStillWatched(_ place: WatchedPlace, watch: Int32) -> Bool {
+    func isStillWatched(_ place: WatchedPlace, watch: Int32) -> Bool {
         guard let watcher, let current = try? watcher.addWatch(path: place.path, mask: place.watchMask) else {
             return false
         }
@@ -180,34 +196,38 @@ final class HotFolderEngine: @unchecked Sendable {
         // A moved directory would go on reporting under its old path: stop watching it.
         watcher?.removeWatch(watch)
         if place.subfolder == nil {
-            logger.error("""
-                hot folder was deleted, moved or unmounted; files dropped there are not picked up until it is back \
-                and spoolbridge is restarted
-                """, metadata: ["folder": "\(place.path)"])
+            folderVanished(place.folder)
         } else {
             logger.info("user subfolder went away; no longer watching it", metadata: ["folder": "\(place.path)"])
         }
     }
 
-    /// Lists a watched directory and treats every entry as just completed; descends into user subfolders.
-    private func scan(_ place: WatchedPlace) {
+    /// Lists a watched directory and settles every entry as found by a scan; descends into user subfolders.
+    func scan(_ place: WatchedPlace) {
         switch DirectoryListing.names(in: place.path) {
         case .success(let names):
-            for name in names { handleEntry(name, in: place, trigger: .completed) }
+            for name in names { handleEntry(name, in: place, trigger: .scanned) }
+        case .failure(let error) where place.subfolder == nil && [ENOENT, ENOTDIR].contains(error.code):
+            // Gone between its event and this look, or its events were lost in an overflow.
+            loseFolder(place.folder)
         case .failure(let error):
             logger.error("cannot list hot folder: \(error.text)", metadata: ["folder": "\(place.path)"])
         }
     }
 
-    private func handleEntry(_ rawName: [UInt8], in place: WatchedPlace, trigger: Trigger) {
+    private func handleEntry(_ rawName: [UInt8], in place: WatchedPlace, trigger: SettleRule.Trigger) {
         if HotFolderNameRule.isIgnored(rawName) { return }
         guard let name = EntryName.decode(rawName) else {
+            // A write to such a file changes nothing: it was renamed when it was first seen, or will be on its close.
+            if trigger == .modified { return }
             // Paths are Strings from here on (outbox, titles, logs): give the file a name that survives that.
             switch EntryName.renameToValidUTF8(rawName, in: place.path) {
             case .success(let newName):
                 logger.notice("renamed a file whose name is not valid UTF-8", metadata: [
                     "file": "\(place.child(newName))", "folder": "\(place.path)"])
-                handleEntry(Array(newName.utf8), in: place, trigger: .completed)
+                // A writer's descriptor still refers to the old, now unlinked, name, whose events IN_EXCL_UNLINK
+                // drops: the file's close will never be seen, so it settles like one found by a scan.
+                handleEntry(Array(newName.utf8), in: place, trigger: .scanned)
             case .failure(let error):
                 logger.error("cannot rename a file whose name is not valid UTF-8: \(error.text)", metadata: [
                     "file": "\(place.child(EntryName.repaired(rawName)))", "folder": "\(place.path)"])
@@ -215,21 +235,27 @@ final class HotFolderEngine: @unchecked Sendable {
             return
         }
         let path = place.child(name)
+        let isPending = tracker.isPending(path)
+        // Most writes are to files still waiting for their close: no lstat for those.
+        if trigger == .modified && !isPending { return }
         guard case .success(let status) = FileStatus.of(path: path) else { return }
-        switch status.kind {
-        case .directory:
-            if place.subfolder == nil, folders[place.folder].owner == .subfolder,
+        if status.kind == .directory {
+            if trigger != .modified, place.subfolder == nil, folders[place.folder].owner == .subfolder,
                 !excludedDirectories.contains(DirectoryIdentity(status))
             {
                 watchSubfolder(name, of: place)
             }
             return
-        case .regular where trigger == .created && status.linkCount < 2:
-            return  // being written; IN_CLOSE_WRITE follows. A hard link (count ≥ 2) is complete already.
-        default:
-            // Renamed or hard-linked in (a created entry that gets here is a link): published whole.
-            let window = trigger == .completed ? nil : movedInSettleNanoseconds
-            tracker.noteActivity(path: path, place: place, stamp: status.stamp, now: .now(), window: window)
+        }
+        let rule = settleRules[place.folder]
+        switch rule.action(for: trigger, kind: status.kind, linkCount: status.linkCount, isPending: isPending) {
+        case .wait(let window):
+            tracker.noteActivity(
+                path: path, place: place, stamp: status.stamp, now: .now(), settle: rule.settle, window: window)
+        case .awaitClose:
+            tracker.forget(path: path)
+        case .leaveAsIs:
+            break
         }
     }
 

@@ -9,9 +9,11 @@ import Glibc
 /// `removeWatch` may be called from any thread; `close()` must be called once.
 final class InotifyWatcher: @unchecked Sendable {
     /// Everything a hot folder needs to see: a completed write, a file moved in, a new entry (subfolders,
-    /// links, FIFOs: they never close-write), and the watched directory itself going away.
+    /// links, FIFOs: they never close-write), writes (they restart the wait of a file found by a scan, whose writer
+    /// may still hold it open), and the watched directory itself going away.
     static let directoryMask: UInt32 = UInt32(bitPattern:
-        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR
+            | IN_EXCL_UNLINK)
 
     private let descriptor: Int32
     private let source: DispatchSourceRead

@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Files seen but not yet taken, each waiting until its size and mtime have stayed the same for the settle time
+/// Files seen but not yet taken, each waiting until its size and mtime have stayed the same for its settle time
 /// (SMB clients close a file more than once while writing it). Pure bookkeeping: time and `lstat` come from outside.
 struct SettleTracker<Place: Sendable & Hashable>: Sendable {
     struct Entry: Sendable {
@@ -8,33 +8,34 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
         var place: Place
         var stamp: FileStatus.Stamp
         var dueAt: DispatchTime
+        /// The file's full settle time (its folder's): what it waits again once it was seen changing.
+        var settle: UInt64
     }
 
-    let settleNanoseconds: UInt64
     private(set) var entries: [String: Entry] = [:]
     /// Paths in due order (insertion keeps it sorted: windows may differ in length); entries pushed back by new
     /// activity leave stale items behind, skipped when they reach the front.
     private var order: [(path: String, dueAt: DispatchTime)] = []
     private var orderStart = 0
 
-    init(settleNanoseconds: UInt64) {
-        self.settleNanoseconds = settleNanoseconds
-    }
+    init() {}
 
     var isEmpty: Bool { entries.isEmpty }
+
+    func isPending(_ path: String) -> Bool { entries[path] != nil }
 
     /// The earliest time something may have settled; nil when nothing is pending (no timer needed).
     var nextDeadline: DispatchTime? {
         entries.isEmpty ? nil : order[orderStart...].first { entries[$0.path]?.dueAt == $0.dueAt }?.dueAt
     }
 
-    /// Something happened to `path` (written, moved in, found by a scan): its settle window starts again,
-    /// `settleNanoseconds` long unless `window` says otherwise.
+    /// Something happened to `path` (written, moved in, found by a scan): its wait starts again, `settle` long
+    /// unless `window` asks for a shorter first look (a file published whole).
     mutating func noteActivity(
-        path: String, place: Place, stamp: FileStatus.Stamp, now: DispatchTime, window: UInt64? = nil
+        path: String, place: Place, stamp: FileStatus.Stamp, now: DispatchTime, settle: UInt64, window: UInt64? = nil
     ) {
-        let dueAt = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds + (window ?? settleNanoseconds))
-        entries[path] = Entry(place: place, stamp: stamp, dueAt: dueAt)
+        let dueAt = DispatchTime(uptimeNanoseconds: now.uptimeNanoseconds + (window ?? settle))
+        entries[path] = Entry(place: place, stamp: stamp, dueAt: dueAt, settle: settle)
         // Usually the latest deadline: append. Otherwise find its place (binary search).
         guard let last = order.last, last.dueAt > dueAt else {
             order.append((path, dueAt))
@@ -54,12 +55,12 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
     }
 
     /// Takes the files whose window has passed and whose `stamp` (from `status`, nil when gone) is still the one
-    /// recorded. Changed files start a new window; vanished ones are dropped.
+    /// recorded. Changed files wait their full settle time again; vanished ones are dropped.
     mutating func takeSettled(
         now: DispatchTime, status: (String) -> FileStatus.Stamp?
     ) -> [(path: String, place: Place)] {
         var settled: [(path: String, place: Place)] = []
-        var changed: [(path: String, place: Place, stamp: FileStatus.Stamp)] = []
+        var changed: [(path: String, entry: Entry, stamp: FileStatus.Stamp)] = []
         while orderStart < order.count, order[orderStart].dueAt <= now {
             let (path, dueAt) = order[orderStart]
             orderStart += 1
@@ -68,11 +69,11 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
             switch status(path) {
             case nil: break
             case entry.stamp?: settled.append((path, entry.place))
-            case let stamp?: changed.append((path, entry.place, stamp))
+            case let stamp?: changed.append((path, entry, stamp))
             }
         }
         for file in changed {
-            noteActivity(path: file.path, place: file.place, stamp: file.stamp, now: now)
+            noteActivity(path: file.path, place: file.entry.place, stamp: file.stamp, now: now, settle: file.entry.settle)
         }
         compact()
         return settled

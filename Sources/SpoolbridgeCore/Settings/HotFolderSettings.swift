@@ -18,10 +18,17 @@ public struct HotFolderSettings: Sendable, Hashable {
     public var archiveDirectory: String?
     /// Undeliverable files land here with `NAME.error.txt` beside them.
     public var failedDirectory: String
+    /// How long a file must stay unchanged (size and mtime, no writes) after its last close, or after a scan
+    /// found it, before it is taken (`settle_ms`). Writers that close and reopen a file (SMB clients, scanners)
+    /// need it longer than their longest pause.
+    public var settleTime: Duration
+
+    /// `settle_ms` when unset: long enough for an SMB client's close-and-reopen, short enough to feel immediate.
+    public static let defaultSettleTime: Duration = .milliseconds(300)
 
     public init(
         path: String, port: String, owner: Owner, options: PrintOptions = PrintOptions(),
-        archiveDirectory: String? = nil, failedDirectory: String
+        archiveDirectory: String? = nil, failedDirectory: String, settleTime: Duration = defaultSettleTime
     ) {
         self.path = path
         self.port = port
@@ -29,5 +36,6 @@ public struct HotFolderSettings: Sendable, Hashable {
         self.options = options
         self.archiveDirectory = archiveDirectory
         self.failedDirectory = failedDirectory
+        self.settleTime = settleTime
     }
 }
