@@ -47,6 +47,8 @@ public final class Outbox: Sendable {
             try Schema.migrator.migrate(database)
             // Whatever the process umask: the rows describe other people's documents.
             for suffix in ["", "-wal", "-shm"] { chmod(layout.database + suffix, 0o600) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw OutboxError(.diskFull, "cannot open the outbox database \(layout.database): the disk is full; free space on the spool's file system (df -h \(layout.directory))")
         } catch {
             throw OutboxError(.database, "cannot open the outbox database \(layout.database): \(error)")
         }
@@ -129,7 +131,7 @@ public final class Outbox: Sendable {
         } catch let error as OutboxError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw OutboxError(.diskFull, "the outbox database \(layout.database) cannot grow: the disk is full")
+            throw OutboxError(.diskFull, "the outbox database \(layout.database) cannot grow: the disk is full; free space on the spool's file system (df -h \(layout.directory))")
         } catch {
             throw OutboxError(.database, "writing the outbox \(layout.database) failed: \(error)")
         }
