@@ -88,8 +88,16 @@ public struct DeliveryService: Service {
     private func completeAndClaim(_ outcomes: [DeliveryOutcome], claimLimit: Int) async -> [Job] {
         guard !outcomes.isEmpty || claimLimit > 0 else { return [] }
         do {
-            let (completed, claimed) = try await outbox.perform { try $0.completeAndClaim(outcomes, claimLimit: claimLimit) }
-            for job in completed { log(job) }
+            let (completed, claimed, placements) = try await outbox.perform { outbox in
+                let (completed, claimed) = try outbox.completeAndClaim(outcomes, claimLimit: claimLimit)
+                // Only failures are looked up (rare): the log says where the file and its reason really are.
+                var placements: [JobID: FailedPlacement] = [:]
+                for job in completed where job.state == .failed {
+                    placements[job.id] = try? outbox.failedPlacement(of: job.id)
+                }
+                return (completed, claimed, placements)
+            }
+            for job in completed { log(job, placement: placements[job.id]) }
             return claimed
         } catch {
             // The rows stay `uploading`; recovery at the next start queues them again.
@@ -102,7 +110,7 @@ public struct DeliveryService: Service {
         try? await outbox.perform { try $0.nextDueTime() }
     }
 
-    private func log(_ job: Job) {
+    private func log(_ job: Job, placement: FailedPlacement?) {
         var metadata: Logger.Metadata = ["job-id": "\(job.id)", "title": "\(job.request.title)", "user": "\(job.request.username)"]
         switch job.state {
         case .delivered:
@@ -110,7 +118,16 @@ public struct DeliveryService: Service {
             logger.info("delivered", metadata: metadata)
         case .failed:
             metadata["error"] = "\(job.lastError?.description ?? "")"
-            logger.error("failed; the file is in the failed folder with the reason beside it", metadata: metadata)
+            switch (placement?.file, placement?.note) {
+            case (let file?, let note?):
+                metadata["file"] = "\(file)"
+                logger.error("failed; the file is in the failed folder with the reason beside it in \(note)", metadata: metadata)
+            case (let file?, nil):
+                metadata["file"] = "\(file)"
+                logger.error("failed; the file is in the failed folder, but its note could not be written; `spoolbridge jobs --state failed` shows the reason", metadata: metadata)
+            case (nil, _):
+                logger.error("failed; the file could not be moved to the failed folder and stays in the spool (the next start tries again); `spoolbridge jobs --state failed` shows the reason", metadata: metadata)
+            }
         case .queued:
             metadata["error"] = "\(job.lastError?.description ?? "")"
             metadata["attempt"] = "\(job.attempts)"

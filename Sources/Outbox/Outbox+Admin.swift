@@ -42,7 +42,7 @@ extension Outbox {
             }
             _ = try Durability.move(failedPath, to: payload)
             try Durability.fsyncDirectory(layout.payloads)
-            unlink(failedPath + ".error.txt")
+            unlink(FailedFolder.notePath(for: failedPath))
         }
         try write { db in
             guard var record = try JobRecord.fetchOne(db, key: id.rawValue) else { return }

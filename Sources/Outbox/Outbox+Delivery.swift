@@ -108,7 +108,7 @@ extension Outbox {
             guard let placed = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: directory, note: note)
             else { return }
             _ = try? write { db in
-                try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed, job.id.rawValue])
+                try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed.file, job.id.rawValue])
             }
         }
     }

@@ -208,6 +208,9 @@ final class HotFolderEngine: @unchecked Sendable {
                 logger.notice("renamed a file whose name is not valid UTF-8", metadata: [
                     "file": "\(place.child(newName))", "folder": "\(place.path)"])
                 handleEntry(Array(newName.utf8), in: place, trigger: .completed)
+            case .failure(let error) where error.code == ENOENT:
+                // Already renamed (the events that announced the old name arrive after the rename) or removed.
+                break
             case .failure(let error):
                 logger.error("cannot rename a file whose name is not valid UTF-8: \(error.text)", metadata: [
                     "file": "\(place.child(EntryName.repaired(rawName)))", "folder": "\(place.path)"])
