@@ -27,6 +27,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var socketPath: String
         /// Whether the daemon listens for the CUPS backend at all (`[cups] enabled`).
         public var enabled: Bool
+        /// Whether the file has a `[cups]` section: then a socket that cannot be set up stops the
+        /// daemon; without one, the listener is an extra that runs where it can (see `listenPolicy`).
+        public var isExplicit: Bool
         public var stripDomain: Bool
         public var stripRealm: Bool
         public var lowercase: Bool

@@ -19,7 +19,7 @@ struct TableReader {
             cloud: try cloudSettings(cloud),
             spool: try spoolSettings(spool),
             delivery: try deliverySettings(delivery),
-            cups: try cupsSettings(cups),
+            cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
             hotFolders: try hotFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         try checkDistinctFolders(configuration.hotFolders)
@@ -66,11 +66,12 @@ struct TableReader {
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap)
     }
 
-    private func cupsSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Cups {
+    private func cupsSettings(_ t: Section, isExplicit: Bool) throws(ConfigError) -> DaemonConfiguration.Cups {
         try t.refuseUnknown(["socket", "enabled", "strip_domain", "strip_realm", "lowercase"])
         return .init(
             socketPath: try t.path("socket", default: "/run/spoolbridge/backend.sock"),
             enabled: try t.bool("enabled", default: true),
+            isExplicit: isExplicit,
             stripDomain: try t.bool("strip_domain", default: true),
             stripRealm: try t.bool("strip_realm", default: true),
             lowercase: try t.bool("lowercase", default: true))

@@ -5,13 +5,24 @@ import Outbox
 import ServiceLifecycle
 import SpoolbridgeCore
 
-/// The CUPS backend's socket listener, unless `[cups] enabled = false`.
+/// The CUPS backend's socket listener, as `[cups]` and this machine decide (see `ListenPolicy`):
+/// off with `enabled = false`; without a `[cups]` section, only where the socket's directory exists,
+/// so the minimal configuration runs in a terminal with hot folders alone.
 enum CupsIngest {
     static func services(configuration: DaemonConfiguration, outbox: Outbox, logger: Logger) -> [any Service] {
         let cups = configuration.cups
-        guard cups.enabled else { return [] }
-        let mapping = UserNameMapping(stripDomain: cups.stripDomain, stripRealm: cups.stripRealm, lowercase: cups.lowercase)
-        return [BackendSocketService(socketPath: cups.socketPath, outbox: outbox, userMapping: mapping,
-                                     logger: logger.with(label: "cups"))]
+        switch cups.listenDecision() {
+        case .off:
+            return []
+        case .skip(let notice):
+            logger.notice("\(notice)")
+            return []
+        case .listen, .cannotListen:
+            // A required socket whose directory is missing: the listener refuses to start with its own
+            // error (path and fix), which stops the daemon like any other start-up failure.
+            let mapping = UserNameMapping(stripDomain: cups.stripDomain, stripRealm: cups.stripRealm, lowercase: cups.lowercase)
+            return [BackendSocketService(socketPath: cups.socketPath, outbox: outbox, userMapping: mapping,
+                                         logger: logger.with(label: "cups"))]
+        }
     }
 }
