@@ -14,6 +14,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var directory: String
         public var maxDocumentBytes: Int64
         public var minFreeBytes: Int64
+        /// `spool.keep_finished_days`: delivered and cancelled jobs older than this are forgotten;
+        /// nil (0 in the file) keeps them for ever.
+        public var keepFinishedDays: Int?
+
+        /// How long a finished job's row is kept, in seconds; nil keeps it for ever.
+        public var keepFinishedSeconds: Double? { keepFinishedDays.map { Double($0) * 86_400 } }
     }
 
     public struct Delivery: Sendable, Hashable {
