@@ -83,6 +83,7 @@ extension Outbox {
             try record.update(db)
         }
         newWork.signal()
+        jobWatches.notify([id])
         return transition.job
     }
 
@@ -99,6 +100,7 @@ extension Outbox {
             return transition
         }
         disposePayload(of: transition.job, transition.payload)
+        jobWatches.notify([id])
         return transition.job
     }
 }

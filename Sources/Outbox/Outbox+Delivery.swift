@@ -50,6 +50,8 @@ extension Outbox {
         for transition in transitions {
             disposePayload(of: transition.job, transition.payload)
         }
+        // After the disposal: a watcher told "failed" finds the file in the failed folder already.
+        jobWatches.notify(transitions.map(\.job.id))
         return (transitions.map(\.job), claimed)
     }
 

@@ -17,6 +17,8 @@ public final class Outbox: Sendable {
     public let retryPolicy: RetryPolicy
     /// Signalled whenever a job becomes due; delivery waits on it.
     public let newWork = WorkSignal()
+    /// Open `watch(_:)`es, told about every committed change of their job.
+    let jobWatches = JobWatchRegistry()
     let database: DatabasePool
     let clock: @Sendable () -> Timestamp
     private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)
