@@ -7,6 +7,8 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
 
         public static let unreadable = Code(rawValue: "unreadable")
         public static let syntax = Code(rawValue: "syntax")
+        /// The file is not UTF-8 (TOML must be).
+        public static let encoding = Code(rawValue: "encoding")
         public static let missingKey = Code(rawValue: "missing-key")
         public static let invalidValue = Code(rawValue: "invalid-value")
         public static let unknownKey = Code(rawValue: "unknown-key")

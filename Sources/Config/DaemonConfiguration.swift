@@ -14,6 +14,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var directory: String
         public var maxDocumentBytes: Int64
         public var minFreeBytes: Int64
+        /// `spool.keep_finished_days`: delivered and cancelled jobs older than this are forgotten;
+        /// nil (0 in the file) keeps them for ever.
+        public var keepFinishedDays: Int?
+
+        /// How long a finished job's row is kept, in seconds; nil keeps it for ever.
+        public var keepFinishedSeconds: Double? { keepFinishedDays.map { Double($0) * 86_400 } }
     }
 
     public struct Delivery: Sendable, Hashable {
@@ -27,6 +33,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var socketPath: String
         /// Whether the daemon listens for the CUPS backend at all (`[cups] enabled`).
         public var enabled: Bool
+        /// Whether the file has a `[cups]` section: then a socket that cannot be set up stops the
+        /// daemon; without one, the listener is an extra that runs where it can (see `listenPolicy`).
+        public var isExplicit: Bool
         public var stripDomain: Bool
         public var stripRealm: Bool
         public var lowercase: Bool

@@ -19,7 +19,7 @@ struct TableReader {
             cloud: try cloudSettings(cloud),
             spool: try spoolSettings(spool),
             delivery: try deliverySettings(delivery),
-            cups: try cupsSettings(cups),
+            cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
             hotFolders: try hotFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         try checkDistinctFolders(configuration.hotFolders)
@@ -48,12 +48,14 @@ struct TableReader {
     }
 
     private func spoolSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Spool {
-        try t.refuseUnknown(["directory", "max_document_mb", "min_free_mb"])
+        try t.refuseUnknown(["directory", "max_document_mb", "min_free_mb", "keep_finished_days"])
         let maxMB = try t.int("max_document_mb", default: 200, in: 1...200, why: "the cloud accepts at most 200 MB")
         let minFreeMB = try t.int("min_free_mb", default: 256, in: 0...1_000_000, why: nil)
+        let keepDays = try t.int("keep_finished_days", default: 7, in: 0...36_500, why: "days; 0 keeps finished jobs for ever")
         return .init(
             directory: try t.path("directory", default: "/var/lib/spoolbridge"),
-            maxDocumentBytes: Int64(maxMB) << 20, minFreeBytes: Int64(minFreeMB) << 20)
+            maxDocumentBytes: Int64(maxMB) << 20, minFreeBytes: Int64(minFreeMB) << 20,
+            keepFinishedDays: keepDays == 0 ? nil : keepDays)
     }
 
     private func deliverySettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Delivery {
@@ -66,11 +68,12 @@ struct TableReader {
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap)
     }
 
-    private func cupsSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Cups {
+    private func cupsSettings(_ t: Section, isExplicit: Bool) throws(ConfigError) -> DaemonConfiguration.Cups {
         try t.refuseUnknown(["socket", "enabled", "strip_domain", "strip_realm", "lowercase"])
         return .init(
             socketPath: try t.path("socket", default: "/run/spoolbridge/backend.sock"),
             enabled: try t.bool("enabled", default: true),
+            isExplicit: isExplicit,
             stripDomain: try t.bool("strip_domain", default: true),
             stripRealm: try t.bool("strip_realm", default: true),
             lowercase: try t.bool("lowercase", default: true))

@@ -4,23 +4,33 @@ import Outbox
 import ServiceLifecycle
 import SystemIntegration
 
-/// Says READY=1 once every source has reported that it takes work (`started`), and STOPPING=1 on
-/// graceful shutdown. A source that cannot start ends the group before READY is ever said.
+/// Says READY=1 once every source has reported that it takes work (`started`), keeps systemd's
+/// STATUS= line saying which hot folders are watched or missing, and says STOPPING=1 on graceful
+/// shutdown. A source that cannot start ends the group before READY is ever said.
 struct ReadinessService: Service {
     let notifier: SystemdNotifier
     let outbox: Outbox
     let logger: Logger
-    let hotFolders: Int
     let started: StartupBarrier
+    /// Changes of the hot folders' states (nil without hot folders).
+    let folderStates: AsyncStream<[String: HotFolderState]>?
 
     func run() async throws {
         await started.wait()
         guard !Task.isCancelled else { return }
         let queued = (try? outbox.summary())?.counts[.queued] ?? 0
-        let status = "watching \(hotFolders) hot folder(s); \(queued) job(s) queued"
-        notifier.ready(status: status)
+        notifier.ready(status: "running; \(queued) job(s) queued at start")
         logger.info("spoolbridge is running", metadata: ["spool": "\(outbox.layout.directory)", "queued": "\(queued)"])
-        try? await gracefulShutdown()
+        if let folderStates {
+            // `systemctl status spoolbridge` shows a missing hot folder until it is back.
+            await cancelWhenGracefulShutdown {
+                for await states in folderStates {
+                    notifier.status(HotFolderState.summary(states))
+                }
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
         notifier.stopping()
         logger.info("spoolbridge is stopping")
     }

@@ -49,14 +49,18 @@ public enum SpoolbridgeDaemon {
         let cups = CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
         // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound.
         let started = StartupBarrier(expected: (configuration.hotFolders.isEmpty ? 0 : 1) + cups.count)
+        var folderStates: AsyncStream<[String: HotFolderState]>?
         if !configuration.hotFolders.isEmpty {
-            services.append(HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger,
-                                             started: started))
+            let hotFolders = HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger,
+                                              started: started)
+            folderStates = hotFolders.folderStates
+            services.append(hotFolders)
         }
         services += cups.map { $0(started) }
+        services += PruneService.services(configuration: configuration, outbox: outbox, logger: logger)
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
         services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
-                                         hotFolders: configuration.hotFolders.count, started: started))
+                                         started: started, folderStates: folderStates))
 
         let group = ServiceGroup(configuration: .init(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -9,8 +9,8 @@ struct DeliveryLog: Sendable {
 
     func report(_ notice: DeliveryStateMachine.Notice) {
         switch notice {
-        case .jobUpdated(let job):
-            jobUpdated(job)
+        case .jobUpdated(let job, let placement):
+            jobUpdated(job, placement: placement)
         case .outcomeSkipped(let skipped):
             logger.warning("a delivery result no longer applies and was not recorded; the other results were",
                            metadata: ["job-id": "\(skipped.jobID)", "reason": "\(skipped.reason)"])
@@ -33,7 +33,7 @@ struct DeliveryLog: Sendable {
                        metadata: ["job-id": "\(job.id)", "title": "\(job.request.title)", "warning": "\(warning)"])
     }
 
-    private func jobUpdated(_ job: Job) {
+    private func jobUpdated(_ job: Job, placement: FailedPlacement?) {
         var metadata: Logger.Metadata = ["job-id": "\(job.id)", "title": "\(job.request.title)", "user": "\(job.request.username)"]
         switch job.state {
         case .delivered:
@@ -41,7 +41,20 @@ struct DeliveryLog: Sendable {
             logger.info("delivered", metadata: metadata)
         case .failed:
             metadata["error"] = "\(job.lastError?.description ?? "")"
-            logger.error("failed; the file goes to the failed folder with the reason in NAME.error.txt", metadata: metadata)
+            switch (placement?.file, placement?.note) {
+            case (let file?, let note?):
+                metadata["file"] = "\(file)"
+                logger.error("failed; the file is in the failed folder with the reason beside it in \(note)", metadata: metadata)
+            case (let file?, nil):
+                metadata["file"] = "\(file)"
+                logger.error(
+                    "failed; the file is in the failed folder, but its note could not be written; `spoolbridge jobs --state failed` shows the reason",
+                    metadata: metadata)
+            case (nil, _):
+                logger.error(
+                    "failed; the file could not be moved to the failed folder and stays in the spool (the next start tries again); `spoolbridge jobs --state failed` shows the reason",
+                    metadata: metadata)
+            }
         case .queued:
             metadata["error"] = "\(job.lastError?.description ?? "")"
             metadata["attempt"] = "\(job.attempts)"

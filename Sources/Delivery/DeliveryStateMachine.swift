@@ -65,7 +65,7 @@ public struct DeliveryStateMachine: Sendable {
 
     /// What the service logs: one notice per change of state, and one per job that changed state.
     public enum Notice: Sendable, Hashable {
-        case jobUpdated(Job)
+        case jobUpdated(Job, failedPlacement: FailedPlacement?)
         case outcomeSkipped(SkippedOutcome)
         case cloudUnavailable(DeliveryFailure)
         case cloudAvailable(unavailableSeconds: Double)
@@ -210,7 +210,9 @@ public struct DeliveryStateMachine: Sendable {
             commitFailures = 0
             lastCommitFailure = nil
         }
-        for job in result.completed { actions.append(.report(.jobUpdated(job))) }
+        for job in result.completed {
+            actions.append(.report(.jobUpdated(job, failedPlacement: result.failedPlacements[job.id])))
+        }
         for skipped in result.skipped { actions.append(.report(.outcomeSkipped(skipped))) }
         if result.claimed.count < claim { mayHaveDueWork = false }
         nextDue = result.nextDue

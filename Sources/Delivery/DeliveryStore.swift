@@ -13,6 +13,13 @@ public protocol DeliveryStore: Sendable {
 
 extension Outbox: DeliveryStore {
     public func commit(_ outcomes: [DeliveryOutcome], release: [JobID], claim: Int) async throws -> DeliveryCommit {
-        try await perform { try $0.completeAndClaim(outcomes, release: release, claimLimit: claim) }
+        try await perform { outbox in
+            var result = try outbox.completeAndClaim(outcomes, release: release, claimLimit: claim)
+            // Only failures are looked up (rare): the log says where the file and its reason really are.
+            for job in result.completed where job.state == .failed {
+                result.failedPlacements[job.id] = try? outbox.failedPlacement(of: job.id)
+            }
+            return result
+        }
     }
 }

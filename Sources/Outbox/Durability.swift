@@ -48,7 +48,8 @@ enum Durability {
         let renameError = errno
         if renameError == ENOENT { return .sourceMissing }
         guard renameError == EXDEV else { throw .posix(renameError, "move \(source) to", destination) }
-        let partial = destination + ".partial"
+        let partial = parentDirectory(of: destination) + "/"
+            + FileNameLimit.fitting(lastComponent(of: destination), suffix: ".partial")
         switch try copy(source, to: partial) {
         case .sourceMissing: return .sourceMissing
         case .moved: break
@@ -114,7 +115,8 @@ enum Durability {
 
     /// Writes a small file atomically: temp file, fsync, rename, then the directory is flushed.
     static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o600) throws(OutboxError) {
-        let temporary = path + ".tmp-\(getpid())"
+        let temporary = parentDirectory(of: path) + "/"
+            + FileNameLimit.fitting(lastComponent(of: path), suffix: ".tmp-\(getpid())")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .posix(errno, "create", temporary) }
         let bytes = Array(text.utf8)

@@ -39,59 +39,99 @@ enum FailedFolder {
     }
 
     /// Moves `path` into `directory` under `name` (made unique), writes the note beside it, flushes
-    /// the directory, and returns where the file went.
+    /// the directory, and returns where the file and its note went. Throws only when the file could
+    /// not be moved; a note that cannot be written is reported in the result, never hides the move.
     @discardableResult
-    static func place(fileAt path: String, named name: String, in directory: String, note: Note?) throws(OutboxError) -> String {
+    static func place(fileAt path: String, named name: String, in directory: String, note: Note?) throws(OutboxError) -> FailedPlacement {
         try Durability.makeDirectory(directory, mode: 0o700)
         let destination = uniquePath(in: directory, for: safeName(name))
         switch try Durability.move(path, to: destination) {
         case .sourceMissing: throw OutboxError(.io, "\(path) vanished before it could be moved to \(directory)")
         case .moved: break
         }
-        if let note {
-            try Durability.writeAtomically(note.text(at: Date()), to: destination + ".error.txt")
-        } else {
+        guard let note else {
             try Durability.fsyncDirectory(directory)
+            return FailedPlacement(file: destination, note: nil, noteFailure: nil)
         }
-        return destination
+        let notePath = notePath(for: destination)
+        do {
+            try Durability.writeAtomically(note.text(at: Date()), to: notePath)
+            return FailedPlacement(file: destination, note: notePath, noteFailure: nil)
+        } catch {
+            try? Durability.fsyncDirectory(directory)  // the move itself must still be durable
+            return FailedPlacement(file: destination, note: nil, noteFailure: error.message)
+        }
     }
 
-    /// A file name that cannot escape the folder or hide: no `/`, no NUL, no leading dot.
+    /// Where the note of the document at `documentPath` is: `NAME.error.txt` beside it, shortened as
+    /// `FileNameLimit` describes when that would be longer than a file name may be.
+    static func notePath(for documentPath: String) -> String {
+        let name = Durability.lastComponent(of: documentPath)
+        return Durability.parentDirectory(of: documentPath) + "/" + FileNameLimit.fitting(name, suffix: ".error.txt")
+    }
+
+    /// A file name that cannot escape the folder or hide: no `/`, no NUL, no leading dot, at most 255 bytes.
     static func safeName(_ title: String) -> String {
         var name = String(title.map { $0 == "/" || $0 == "\0" ? "_" : $0 })
         if name.hasPrefix(".") { name = "_" + name.dropFirst() }
         if name.isEmpty { name = "document" }
-        return String(name.prefix(200))
+        let (stem, ext) = splitExtension(name)
+        return FileNameLimit.fitting(String(stem), suffix: String(ext))
     }
 
     /// `name`, or `stem-2.ext`, `stem-3.ext`… when taken (by a file or its note).
     static func uniquePath(in directory: String, for name: String) -> String {
         let candidate = directory + "/" + name
-        if !Durability.exists(candidate) && !Durability.exists(candidate + ".error.txt") { return candidate }
-        let stem: Substring
-        let ext: Substring
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
-            stem = name[..<dot]
-            ext = name[dot...]
-        } else {
-            stem = name[...]
-            ext = ""
-        }
+        if !isTaken(candidate) { return candidate }
+        let (stem, ext) = splitExtension(name)
         var counter = 2
         while true {
-            let path = "\(directory)/\(stem)-\(counter)\(ext)"
-            if !Durability.exists(path) && !Durability.exists(path + ".error.txt") { return path }
+            let path = directory + "/" + FileNameLimit.fitting(String(stem), suffix: "-\(counter)\(ext)")
+            if !isTaken(path) { return path }
             counter += 1
         }
     }
+
+    private static func isTaken(_ path: String) -> Bool {
+        Durability.exists(path) || Durability.exists(notePath(for: path))
+    }
+
+    /// `("report", ".pdf")`; a name without a dot (or only a leading one) has no extension. An
+    /// "extension" longer than 16 bytes is part of the name, so shortening keeps something readable.
+    private static func splitExtension(_ name: String) -> (Substring, Substring) {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex,
+              name[dot...].utf8.count <= 16 else { return (name[...], "") }
+        return (name[..<dot], name[dot...])
+    }
+}
+
+/// Where a file put into a failed (or archive) folder went.
+public struct FailedPlacement: Sendable, Hashable {
+    /// The file's new path.
+    public var file: String
+    /// Its note (`NAME.error.txt`, shortened when needed); nil when there is none.
+    public var note: String?
+    /// Why the note could not be written, when it could not.
+    public var noteFailure: String?
 }
 
 extension Outbox {
     /// Moves a file that will never become a job (a symlink, an empty file, …) into `directory`
     /// with `NAME.error.txt` beside it.
-    public func placeInFailedFolder(fileAt path: String, directory: String, reason: String) throws(OutboxError) {
+    @discardableResult
+    public func placeInFailedFolder(fileAt path: String, directory: String, reason: String) throws(OutboxError) -> FailedPlacement {
         try FailedFolder.place(
             fileAt: path, named: Durability.lastComponent(of: path), in: directory,
             note: FailedFolder.Note(file: path, reason: reason))
+    }
+
+    /// Where a failed or cancelled job's file went, and its note if that is there; nil while the
+    /// file is still in the spool (the move failed; the next start tries again).
+    public func failedPlacement(of id: JobID) throws(OutboxError) -> FailedPlacement? {
+        guard let file = try failedPath(of: id) else { return nil }
+        let note = FailedFolder.notePath(for: file)
+        return Durability.exists(note)
+            ? FailedPlacement(file: file, note: note, noteFailure: nil)
+            : FailedPlacement(file: file, note: nil, noteFailure: "\(note) is missing")
     }
 }

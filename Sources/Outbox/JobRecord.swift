@@ -21,6 +21,8 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var lastError: DeliveryFailure?
     var documentUUID: String?
     var failedPath: String?
+    /// A hot-folder job's original path (from `source`), for per-folder counts; nil for CUPS jobs.
+    var sourcePath: String?
     var createdAt: Int64
     var updatedAt: Int64
 
@@ -56,6 +58,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
         self.lastError = nil
         self.documentUUID = nil
         self.failedPath = nil
+        if case .hotFolder(let origin) = source { self.sourcePath = origin.originalPath } else { self.sourcePath = nil }
         self.createdAt = now.millisecondsSince1970
         self.updatedAt = now.millisecondsSince1970
     }

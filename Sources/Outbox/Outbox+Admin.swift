@@ -12,23 +12,56 @@ public struct OutboxSummary: Sendable, Hashable {
     public var freeBytes: Int64?
 }
 
+/// The SQL behind `status` and the watchdog's health check. Each is answered from an index
+/// (schema v2), so its cost follows the jobs in flight or one folder's jobs, never the whole history;
+/// OutboxTests check the query plans.
+enum StatusQueries {
+    /// A scan of the covering index on state; the table stays small because finished jobs are pruned.
+    static let countsByState = "SELECT state, COUNT(*) AS n FROM job GROUP BY state"
+    /// Only unfinished jobs are visited (index job_due).
+    static let oldestUnfinished = "SELECT MIN(createdAt) FROM job WHERE state IN ('queued', 'uploading', 'receiving')"
+    /// The newest entry of the partial index job_last_failure.
+    static let lastFailure = "SELECT * FROM job WHERE lastError IS NOT NULL ORDER BY updatedAt DESC LIMIT 1"
+    /// The upload in flight the longest (index job_state_age).
+    static let oldestUpload = "SELECT * FROM job WHERE state = 'uploading' ORDER BY updatedAt LIMIT 1"
+    /// A range of the covering index job_source_path: the jobs of files from one folder (and below it).
+    static let countsInFolder = """
+        SELECT state, COUNT(*) AS n FROM job
+        WHERE sourcePath IS NOT NULL AND sourcePath >= ? AND sourcePath < ?
+        GROUP BY state
+        """
+}
+
 extension Outbox {
     public func summary() throws(OutboxError) -> OutboxSummary {
         let free = freeBytes()
         return try read { db in
-            var counts: [JobState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
-                if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
-            }
-            let oldest = try Int64.fetchOne(db, sql: "SELECT MIN(createdAt) FROM job WHERE state IN ('queued', 'uploading', 'receiving')")
-            let lastFailure = try JobRecord.filter(sql: "lastError IS NOT NULL")
-                .order(JobRecord.Columns.updatedAt.desc).fetchOne(db)?.job
-            let oldestUpload = try JobRecord.filter(JobRecord.Columns.state == JobState.uploading.rawValue)
-                .order(JobRecord.Columns.updatedAt).fetchOne(db)?.job
+            let oldest = try Int64.fetchOne(db, sql: StatusQueries.oldestUnfinished)
+            let lastFailure = try JobRecord.fetchOne(db, sql: StatusQueries.lastFailure)?.job
+            let oldestUpload = try JobRecord.fetchOne(db, sql: StatusQueries.oldestUpload)?.job
             return OutboxSummary(
-                counts: counts, oldestQueuedSince: oldest.map(Timestamp.init(millisecondsSince1970:)),
+                counts: try Self.countsByState(db, sql: StatusQueries.countsByState),
+                oldestQueuedSince: oldest.map(Timestamp.init(millisecondsSince1970:)),
                 lastFailure: lastFailure, oldestUpload: oldestUpload, freeBytes: free)
         }
+    }
+
+    /// Jobs per state of the files taken from the hot folder at `folder` (and its subfolders).
+    public func jobCounts(inHotFolder folder: String) throws(OutboxError) -> [JobState: Int] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        // Every path below `prefix` sorts before `prefix` with its final "/" raised to "0", the next byte.
+        let end = String(prefix.dropLast()) + "0"
+        return try read { db in
+            try Self.countsByState(db, sql: StatusQueries.countsInFolder, arguments: [prefix, end])
+        }
+    }
+
+    private static func countsByState(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [JobState: Int] {
+        var counts: [JobState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
+        }
+        return counts
     }
 
     /// `spoolbridge retry ID`: a waiting job is due now; a failed or cancelled one is queued again
@@ -53,6 +86,7 @@ extension Outbox {
             try db.execute(sql: "UPDATE job SET failedPath = NULL WHERE id = ?", arguments: [id.rawValue])
             return transition.job
         }
+        jobWatches.notify([id])
         newWork.signal()
         return job
     }
@@ -68,7 +102,7 @@ extension Outbox {
         }
         _ = try Durability.move(failedPath, to: payload)
         try Durability.fsyncDirectory(layout.payloads)
-        unlink(failedPath + ".error.txt")
+        unlink(FailedFolder.notePath(for: failedPath))
     }
 
     /// `spoolbridge cancel ID`: a job not yet uploading is cancelled; its payload goes to the failed folder.
@@ -84,6 +118,7 @@ extension Outbox {
             return transition
         }
         disposePayload(of: transition.job, transition.payload)
+        jobWatches.notify([id])
         return transition.job
     }
 }

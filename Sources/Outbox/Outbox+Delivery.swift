@@ -27,8 +27,12 @@ public struct DeliveryCommit: Sendable, Hashable {
     public var claimed: [Job]
     public var skipped: [SkippedOutcome]
     public var nextDue: Timestamp?
+    /// Where the files of jobs that failed went (looked up for failures only), for the log.
+    public var failedPlacements: [JobID: FailedPlacement]
 
-    public init(completed: [Job] = [], claimed: [Job] = [], skipped: [SkippedOutcome] = [], nextDue: Timestamp? = nil) {
+    public init(completed: [Job] = [], claimed: [Job] = [], skipped: [SkippedOutcome] = [], nextDue: Timestamp? = nil,
+                failedPlacements: [JobID: FailedPlacement] = [:]) {
+        self.failedPlacements = failedPlacements
         self.completed = completed
         self.claimed = claimed
         self.skipped = skipped
@@ -89,6 +93,8 @@ extension Outbox {
         for transition in transitions {
             disposePayload(of: transition.job, transition.payload)
         }
+        // After the disposal: a watcher told "failed" finds the file in the failed folder already.
+        jobWatches.notify(transitions.map(\.job.id))
         return DeliveryCommit(completed: transitions.map(\.job), claimed: claimed, skipped: skipped, nextDue: nextDue)
     }
 
@@ -170,7 +176,7 @@ extension Outbox {
             guard let placed = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: directory, note: note)
             else { return }
             _ = try? write { db in
-                try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed, job.id.rawValue])
+                try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed.file, job.id.rawValue])
             }
         }
     }

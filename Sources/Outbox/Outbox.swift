@@ -18,6 +18,8 @@ public final class Outbox: Sendable {
     public let retryPolicy: RetryPolicy
     /// Signalled whenever a job becomes due; delivery waits on it.
     public let newWork = WorkSignal()
+    /// Open `watch(_:)`es, told about every committed change of their job.
+    let jobWatches = JobWatchRegistry()
     let database: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
     private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)
@@ -54,6 +56,8 @@ public final class Outbox: Sendable {
             try Schema.migrator.migrate(database)
             // Whatever the process umask: the rows describe other people's documents.
             for suffix in ["", "-wal", "-shm"] { chmod(layout.database + suffix, 0o600) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw OutboxError(.diskFull, "cannot open the outbox database \(layout.database): the disk is full; free space on the spool's file system (df -h \(layout.directory))")
         } catch {
             throw OutboxError(.database, "cannot open the outbox database \(layout.database): \(error)")
         }
@@ -194,7 +198,7 @@ public final class Outbox: Sendable {
         } catch let error as OutboxError {
             throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
-            throw OutboxError(.diskFull, "the outbox database \(layout.database) cannot grow: the disk is full")
+            throw OutboxError(.diskFull, "the outbox database \(layout.database) cannot grow: the disk is full; free space on the spool's file system (df -h \(layout.directory))")
         } catch {
             throw OutboxError(.database, "writing the outbox \(layout.database) failed: \(error)")
         }

@@ -29,6 +29,21 @@ enum Schema {
             }
             try db.create(index: "job_due", on: "job", columns: ["state", "nextAttemptAt"])
         }
+        // What `status`, the watchdog's health check and pruning ask must not grow with the table.
+        migrator.registerMigration("v2: prune and status indexes") { db in
+            // The file a hot-folder job came from, as a column: per-folder counts are an index range.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN sourcePath TEXT")
+            try db.execute(sql: """
+                UPDATE job SET sourcePath = json_extract(source, '$.hotFolder._0.originalPath')
+                WHERE sourceKind = 'hotfolder'
+                """)
+            // Pruning: finished jobs of one state, oldest first.
+            try db.execute(sql: "CREATE INDEX job_state_age ON job(state, updatedAt)")
+            // The last failure: only rows that have an error are in it.
+            try db.execute(sql: "CREATE INDEX job_last_failure ON job(updatedAt) WHERE lastError IS NOT NULL")
+            // Per hot folder, per state: covering, so counting never reads the rows.
+            try db.execute(sql: "CREATE INDEX job_source_path ON job(sourcePath, state) WHERE sourcePath IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -9,8 +9,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
         abstract: "Validate the configuration and the API key, and check that the cloud answers.",
         discussion: """
             Exits 0 when the daemon would start. Errors name the file, the key and (where the TOML parser \
-            knows it) the line. The cloud check calls GET /api/v1/version with the configured API key; \
-            use --offline to skip it.
+            knows it) the line. Exits 78 when the configuration is refused or something it names (a hot \
+            folder, the CUPS socket's directory) would stop the daemon, 69 when only the cloud does not \
+            answer. The cloud check calls GET /api/v1/version with the configured API key; use --offline \
+            to skip it.
             """)
 
     @OptionGroup var options: ConfigOption
@@ -22,29 +24,53 @@ struct CheckConfigCommand: AsyncParsableCommand {
         do {
             let configuration = try options.load()
             print("configuration: \(options.config): ok")
-            let key = try APIKeySource.load(configuration.cloud, configFile: options.config)
+            let key: APIKeySource.Loaded
+            do {
+                key = try APIKeySource.load(configuration.cloud, configFile: options.config)
+            } catch {
+                throw CLIError("\(error)", exitCode: 78)  // EX_CONFIG
+            }
             print("api key: read from \(key.origin)")
             for warning in key.warnings { print("warning: \(warning)") }
+            var report = StartupReport()
             for folder in configuration.hotFolders {
-                var isDirectory: ObjCBool = false
-                let exists = FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory)
-                print("hot folder \(folder.path) -> port \(folder.port): \(exists && isDirectory.boolValue ? "ok" : "MISSING (create it, or the daemon will refuse to start)")")
+                report.check(hotFolder: folder.path, port: folder.port)
             }
-            if offline { return }
-            let client = try CloudClient(configuration: .init(
+            report.check(cups: configuration.cups)
+            var cloudFailure: CLIError?
+            if !offline {
+                cloudFailure = await checkCloud(configuration, key: key)
+            }
+            if !report.problems.isEmpty {
+                let count = report.problems.count
+                throw CLIError("\(count) problem\(count == 1 ? "" : "s") above will stop the daemon: \(report.problems.joined(separator: "; "))", exitCode: 78)
+            }
+            if let cloudFailure { throw cloudFailure }
+        } catch {
+            Self.fail(error)
+        }
+    }
+
+    /// Prints whether the cloud answers; returns the failure to exit with, if it does not.
+    private func checkCloud(_ configuration: DaemonConfiguration, key: APIKeySource.Loaded) async -> CLIError? {
+        let client: CloudClient
+        do {
+            client = try CloudClient(configuration: .init(
                 baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
                 allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
                 connectTimeout: .seconds(10), requestTimeout: .seconds(30)))
-            do {
-                let version = try await client.version()
-                print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
-                try? await client.shutdown()
-            } catch {
-                try? await client.shutdown()
-                throw CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 69)  // EX_UNAVAILABLE
-            }
         } catch {
-            Self.fail(error)
+            return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 78)
+        }
+        do {
+            let version = try await client.version()
+            print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
+            try? await client.shutdown()
+            return nil
+        } catch {
+            try? await client.shutdown()
+            print("cloud \(configuration.cloud.url): DOES NOT ANSWER: \(error)")
+            return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 69)  // EX_UNAVAILABLE
         }
     }
 }

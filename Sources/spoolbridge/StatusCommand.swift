@@ -33,19 +33,18 @@ struct StatusCommand: ParsableCommand {
             if let failure = summary.lastFailure, let error = failure.lastError {
                 print("last error: job \(failure.id) \"\(failure.request.title)\" (\(failure.state.rawValue), \(Formatting.age(since: failure.updatedAt)) ago): \(error)")
             }
-            let recent = try outbox.jobs(states: nil, limit: 10_000)
             for folder in configuration.hotFolders {
-                let mine = recent.filter {
-                    if case .hotFolder(let origin) = $0.source { return origin.originalPath.hasPrefix(folder.path + "/") }
-                    return false
-                }
-                let waiting = mine.filter { !$0.state.isFinal }.count
-                let failed = mine.filter { $0.state == .failed }.count
-                let delivered = mine.filter { $0.state == .delivered }.count
+                let counts = try outbox.jobCounts(inHotFolder: folder.path)
+                let waiting = JobState.allCases.filter { !$0.isFinal }.reduce(0) { $0 + (counts[$1] ?? 0) }
+                let delivered = counts[.delivered] ?? 0
+                let failed = counts[.failed] ?? 0
                 print("hot folder \(folder.path) -> \(folder.port): \(waiting) waiting, \(delivered) delivered, \(failed) failed (failed files in \(folder.failedDirectory))")
                 if let problem = Self.folderProblem(folder.path, daemonRunning: running) {
                     print("hot folder \(folder.path): \(problem)")
                 }
+            }
+            if let days = configuration.spool.keepFinishedDays {
+                print("delivered and cancelled jobs are kept for \(days) day\(days == 1 ? "" : "s") (spool.keep_finished_days)")
             }
         } catch {
             Self.fail(error)

@@ -155,6 +155,23 @@ struct DaemonSideTests {
         try await daemon.stop()
     }
 
+    /// A waiting connection sleeps in poll(2) on the job and the listener's stop signal: stopping the
+    /// daemon answers it at once, long before the drain time would cut it off.
+    @Test func waitModeAnswersPendingAtOnceWhenTheDaemonStops() async throws {
+        let daemon = try makeDaemon(drainTime: .seconds(60))
+        try await daemon.start()
+        let file = try directory.write("s.pdf", pdfBytes())
+        let child = try ChildProcess(
+            executable: TestPaths.backend, arguments: arguments(uuid: "urn:uuid:stop", file: file),
+            environment: environment(uri: "spoolbridge:/Finance?wait=120"), outputDirectory: directory.path)
+        try await eventually("the backend waits for the upload") { child.standardError.contains("waiting up to 120 s") }
+
+        try await daemon.stop()
+
+        #expect(try await child.wait(timeout: .seconds(10)) == 0, "\(child.standardError)")
+        #expect(child.standardError.contains("not uploaded within 120 s"), "\(child.standardError)")
+    }
+
     @Test func shutdownCutsOffATransferAndCUPSRetries() async throws {
         let daemon = try makeDaemon(drainTime: .milliseconds(100))
         try await daemon.start()

@@ -34,7 +34,7 @@ struct DeliveryStateMachineTests {
 
         let committed = machine.handle(.commitSucceeded(DeliveryCommit(completed: [job(1, .delivered)])), now: t0)
         #expect(committed.sent == [2])
-        #expect(committed.contains(.report(.jobUpdated(job(1, .delivered)))))
+        #expect(committed.contains(.report(.jobUpdated(job(1, .delivered), failedPlacement: nil))))
     }
 
     @Test func resultsThatFinishDuringACommitAreRecordedTogetherByTheNext() {

@@ -42,3 +42,109 @@ import Testing
         try await emulator.shutdown()
     }
 }
+
+/// `check-config` exits non-zero whenever it prints something that will stop the daemon, and no
+/// Foundation error text reaches the admin.
+@Suite struct CheckConfigProblemTests {
+    private let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try "test-api-key\n".write(toFile: directory.path + "/key", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/key", 0o600)
+    }
+
+    /// A configuration with `[cloud]`, a private spool and `body`; checked offline.
+    private func check(_ body: String) throws -> (status: Int32, output: String) {
+        let path = directory.path + "/c.toml"
+        try """
+            [cloud]
+            url = "http://127.0.0.1:9"
+            api_key_file = "\(directory.path)/key"
+
+            [spool]
+            directory = "\(directory.path)/spool"
+
+            \(body)
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", path])
+    }
+
+    @Test func aMissingHotFolderFailsTheCheck() throws {
+        defer { directory.remove() }
+        let result = try check("""
+            [[hotfolder]]
+            path = "\(directory.path)/not-there"
+            port = "P"
+            user = "u"
+            """)
+        #expect(result.status == 78, "\(result.output)")
+        #expect(result.output.contains("hot folder \(directory.path)/not-there -> port P: MISSING"), "\(result.output)")
+        #expect(result.output.contains("mkdir -p \(directory.path)/not-there"), "\(result.output)")
+        #expect(result.output.contains("will stop the daemon"), "\(result.output)")
+    }
+
+    @Test func aHotFolderThatIsAFileFailsTheCheck() throws {
+        defer { directory.remove() }
+        try "not a folder".write(toFile: directory.path + "/file", atomically: true, encoding: .utf8)
+        let result = try check("""
+            [[hotfolder]]
+            path = "\(directory.path)/file"
+            port = "P"
+            user = "u"
+            """)
+        #expect(result.status == 78, "\(result.output)")
+        #expect(result.output.contains("NOT A DIRECTORY"), "\(result.output)")
+    }
+
+    @Test func existingHotFoldersPass() throws {
+        defer { directory.remove() }
+        let hot = try directory.subdirectory("in")
+        let result = try check("""
+            [cups]
+            enabled = false
+
+            [[hotfolder]]
+            path = "\(hot)"
+            port = "P"
+            user = "u"
+            """)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("hot folder \(hot) -> port P: ok"), "\(result.output)")
+        #expect(result.output.contains("cups: off"), "\(result.output)")
+    }
+
+    @Test func aRequiredCupsSocketInAMissingDirectoryFailsTheCheck() throws {
+        defer { directory.remove() }
+        let result = try check("""
+            [cups]
+            socket = "\(directory.path)/run/backend.sock"
+            """)
+        #expect(result.status == 78, "\(result.output)")
+        #expect(result.output.contains("cups: the directory \(directory.path)/run of the CUPS socket"), "\(result.output)")
+        #expect(result.output.contains("the daemon will refuse to start"), "\(result.output)")
+    }
+
+    @Test(.enabled(if: !fileExists("/run/spoolbridge"), "needs a machine without /run/spoolbridge"))
+    func withoutACupsSectionTheCheckSaysHotFoldersOnly() throws {
+        defer { directory.remove() }
+        let hot = try directory.subdirectory("in")
+        let result = try check("""
+            [[hotfolder]]
+            path = "\(hot)"
+            port = "P"
+            user = "u"
+            """)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("cups: not listening"), "\(result.output)")
+        #expect(result.output.contains("hot folders only"), "\(result.output)")
+    }
+
+    @Test func aDirectoryGivenAsTheConfigurationIsExplained() throws {
+        defer { directory.remove() }
+        let result = try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", directory.path])
+        #expect(result.status == 78, "\(result.output)")
+        #expect(result.output.contains("\(directory.path): is a directory"), "\(result.output)")
+        #expect(!result.output.contains("NSCocoaErrorDomain"), "\(result.output)")
+    }
+}

@@ -6,9 +6,10 @@ final class DaemonProcess {
     let logPath: String
     private(set) var process: Process?
 
-    /// `extraConfig` is appended to a config with `[cloud]`, `[spool]` and a fast retry policy.
+    /// `extraConfig` is appended to a config with `[cloud]`, `[spool]` and a fast retry policy, and
+    /// `cupsSection` (nil: no `[cups]` section at all, as in the README's minimal configuration).
     init(in directory: TemporaryDirectory, cloudURL: String, apiKey: String = "test-api-key",
-         concurrency: Int = 4, extraConfig: String) throws {
+         concurrency: Int = 4, cupsSection: String? = "[cups]\nenabled = false", extraConfig: String) throws {
         let keyPath = directory.path + "/api-key"
         try apiKey.write(toFile: keyPath, atomically: true, encoding: .utf8)
         chmod(keyPath, 0o600)
@@ -28,8 +29,7 @@ final class DaemonProcess {
             retry_base_seconds = 0.05
             retry_max_seconds = 0.5
 
-            [cups]
-            enabled = false
+            \(cupsSection ?? "")
 
             \(extraConfig)
             """

@@ -61,6 +61,34 @@ struct HotFolderDeliveryTests {
         try await emulator.shutdown()
     }
 
+    /// The README's minimal configuration has no `[cups]`: on a machine without /run/spoolbridge the
+    /// daemon must still start, say once that it takes no CUPS jobs, and deliver from the hot folder.
+    @Test(.enabled(if: !fileExists("/run/spoolbridge"), "needs a machine without /run/spoolbridge"))
+    func theMinimalConfigurationRunsWithoutTheCupsSocketAndDelivers() async throws {
+        let emulator = try await CloudEmulator.start()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let hot = try directory.subdirectory("finance")
+        let daemon = try DaemonProcess(in: directory, cloudURL: emulator.baseURL, cupsSection: nil, extraConfig: """
+            [[hotfolder]]
+            path = "\(hot)"
+            port = "Finance"
+            user = "alice"
+            """)
+        try daemon.start()
+        try await daemon.waitUntilRunning()
+        let bytes = randomBytes(3000)
+        try drop(bytes, named: "minimal.pdf", into: hot)
+
+        let documents = try await emulator.waitForDocuments(count: 1, timeout: .seconds(20))
+        #expect(documents.first?.sha256 == SHA256Digest.hex(of: bytes))
+        let notice = "CUPS backend socket not available (no /run/spoolbridge); hot folders only"
+        #expect(daemon.log.components(separatedBy: notice).count - 1 == 1, "\(daemon.log)")
+        #expect(!daemon.log.contains("listening for the CUPS backend"))
+        daemon.stop()
+        try await emulator.shutdown()
+    }
+
     @Test func transientFailuresAreRetriedUntilDelivered() async throws {
         let emulator = try await CloudEmulator.start()
         let directory = try TemporaryDirectory()

@@ -14,7 +14,8 @@ struct BackendConnection {
     let userMapping: UserNameMapping
     let allowedUIDs: Set<uid_t>
     let idleTimeoutSeconds: Int
-    let isStopping: @Sendable () -> Bool
+    /// Readable once the listener stops: a waiting connection answers `PENDING` at once.
+    let stopping: WakePipe
     let logger: Logger
 
     private static let chunkSize = 64 * 1024
@@ -37,7 +38,7 @@ struct BackendConnection {
         log[metadataKey: "job_uuid"] = "\(header.jobUUID)"
         UnixSocket.setTimeout(fd, option: SO_RCVTIMEO, seconds: idleTimeoutSeconds)
 
-        if isStopping() {
+        if isStopping {
             reply(.error(.shuttingDown, "spoolbridge is stopping"))
             return
         }
@@ -172,42 +173,73 @@ struct BackendConnection {
     }
 
     /// `?wait=`: report the upload's outcome, or `PENDING` when the wait runs out or the daemon stops.
+    /// Sleeps in poll(2) until the job changes (the outbox's `JobWatch`), the listener stops, the
+    /// backend goes away (cancelled in CUPS: nobody to tell) or the wait runs out.
     private func awaitUpload(of id: JobID, seconds: Int, log: Logger) {
-        var deadline = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &deadline)
-        deadline.tv_sec += seconds
+        let watch: JobWatch
+        do {
+            watch = try outbox.watch(id)
+        } catch {
+            log.warning("cannot wait for the upload of job \(id): \(error.message)")
+            reply(.pending(lastError: nil))
+            return
+        }
+        defer { watch.cancel() }
+        let deadline = Self.monotonicMilliseconds() + Int64(seconds) * 1000
         var lastError: String?
         while true {
+            // Drained before the job is read: a change after the read leaves the watch readable.
+            watch.drain()
             do {
                 if let job = try outbox.job(id) {
                     lastError = job.lastError?.description
-                    switch job.state {
-                    case .delivered:
-                        reply(.delivered(documentUUID: job.documentUUID ?? "unknown"))
+                    if let outcome = Self.finalReply(for: job) {
+                        reply(outcome)
                         return
-                    case .failed:
-                        reply(.failed(job.lastError?.description ?? "the upload failed"))
-                        return
-                    case .cancelled:
-                        reply(.failed("job \(id) was cancelled by an administrator"))
-                        return
-                    case .receiving, .queued, .uploading:
-                        break
                     }
                 }
             } catch {
                 log.warning("cannot read job \(id) while waiting for its upload: \(error.message)")
             }
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            if now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec) || isStopping() {
+            let remaining = deadline - Self.monotonicMilliseconds()
+            if remaining <= 0 || isStopping {
                 reply(.pending(lastError: lastError))
                 return
             }
-            // Sleeps 200 ms but wakes when the backend goes away (cancelled): nobody to tell.
-            var poller = pollfd(fd: fd, events: 0, revents: 0)
-            if poll(&poller, 1, 200) > 0, poller.revents & Int16(POLLHUP | POLLERR) != 0 { return }
+            var waits = [
+                pollfd(fd: fd, events: 0, revents: 0),  // POLLHUP and POLLERR are always reported
+                pollfd(fd: watch.descriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopping.descriptor, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&waits, nfds_t(waits.count), Int32(clamping: remaining))
+            if ready < 0 && errno != EINTR {
+                log.warning("cannot wait for the upload of job \(id): \(UnixSocket.errorText(errno))")
+                reply(.pending(lastError: lastError))
+                return
+            }
+            if waits[0].revents & Int16(POLLHUP | POLLERR) != 0 { return }
         }
+    }
+
+    /// The answer for a job that has finished; nil while it is still on its way.
+    private static func finalReply(for job: Job) -> HandoffReply? {
+        switch job.state {
+        case .delivered: .delivered(documentUUID: job.documentUUID ?? "unknown")
+        case .failed: .failed(job.lastError?.description ?? "the upload failed")
+        case .cancelled: .failed("job \(job.id) was cancelled by an administrator")
+        case .receiving, .queued, .uploading: nil
+        }
+    }
+
+    private var isStopping: Bool {
+        var waits = pollfd(fd: stopping.descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&waits, 1, 0) > 0
+    }
+
+    private static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
     }
 
     private func refuseTooLarge(size: Int64?, log: Logger) {

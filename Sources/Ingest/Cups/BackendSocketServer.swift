@@ -9,7 +9,7 @@ final class BackendSocketServer: @unchecked Sendable {
     private let socketPath: String
     private let listenFD: Int32
     private let socketIdentity: (dev: UInt64, ino: UInt64)
-    private let makeConnection: @Sendable (Int32, @escaping @Sendable () -> Bool) -> BackendConnection
+    private let makeConnection: @Sendable (Int32, WakePipe) -> BackendConnection
     private let logger: Logger
     private let slots: DispatchSemaphore
     // Guarded by `condition`.
@@ -17,17 +17,24 @@ final class BackendSocketServer: @unchecked Sendable {
     private var stopping = false
     private var active: Set<Int32> = []
     private var acceptThreadDone = false
+    /// Signalled once by `stop()` and never drained: wakes every connection waiting in poll(2).
+    private let stopSignal: WakePipe
 
     /// Binds and listens. Throws when the directory is missing, the path holds something else,
     /// or another daemon already serves it.
     init(
         socketPath: String, maxConnections: Int, logger: Logger,
-        makeConnection: @escaping @Sendable (Int32, @escaping @Sendable () -> Bool) -> BackendConnection
+        makeConnection: @escaping @Sendable (Int32, WakePipe) -> BackendConnection
     ) throws(BackendSocketError) {
         self.socketPath = socketPath
         self.logger = logger
         self.makeConnection = makeConnection
         self.slots = DispatchSemaphore(value: maxConnections)
+        do {
+            self.stopSignal = try WakePipe()
+        } catch {
+            throw BackendSocketError(.system, "cannot set up the CUPS listener: \(error.message)")
+        }
         (listenFD, socketIdentity) = try Self.listen(at: socketPath)
     }
 
@@ -98,7 +105,7 @@ final class BackendSocketServer: @unchecked Sendable {
             }
             active.insert(fd)
             condition.unlock()
-            let connection = makeConnection(fd) { [self] in isStopping }
+            let connection = makeConnection(fd, stopSignal)
             let thread = Thread { [self] in
                 connection.serve()
                 condition.lock()
@@ -125,6 +132,7 @@ final class BackendSocketServer: @unchecked Sendable {
         condition.lock()
         stopping = true
         condition.unlock()
+        stopSignal.signal()
         // Wakes the accept thread: accept() fails on a shut-down listening socket.
         shutdown(listenFD, Int32(SHUT_RDWR))
         removeSocketFile()

@@ -47,10 +47,10 @@ public struct BackendSocketService: Service {
         var allowed: Set<uid_t> = [0, geteuid()]
         if let lp = UnixSocket.uid(ofUser: "lp") { allowed.insert(lp) }
         let connectionTemplate = (outbox, userMapping, allowed, idleTimeoutSeconds, logger)
-        let server = try BackendSocketServer(socketPath: socketPath, maxConnections: maxConnections, logger: logger) { fd, isStopping in
+        let server = try BackendSocketServer(socketPath: socketPath, maxConnections: maxConnections, logger: logger) { fd, stopping in
             BackendConnection(
                 fd: fd, outbox: connectionTemplate.0, userMapping: connectionTemplate.1, allowedUIDs: connectionTemplate.2,
-                idleTimeoutSeconds: connectionTemplate.3, isStopping: isStopping, logger: connectionTemplate.4)
+                idleTimeoutSeconds: connectionTemplate.3, stopping: stopping, logger: connectionTemplate.4)
         }
         server.start()
         logger.info("listening for the CUPS backend on \(socketPath) (user mapping: \(userMapping))")

@@ -120,14 +120,23 @@ extension HotFolderEngine {
     /// Moves a file that will never become a job into the failed folder with its reason.
     private func refuse(path: String, place: WatchedPlace, reason: String) {
         let settings = folders[place.folder]
+        let metadata: Logger.Metadata = ["file": "\(path)", "folder": "\(settings.path)", "failed": "\(settings.failedDirectory)"]
+        let placement: FailedPlacement
         do {
-            try outbox.placeInFailedFolder(fileAt: path, directory: settings.failedDirectory, reason: reason)
-            logger.warning("refused file: \(reason)", metadata: [
-                "file": "\(path)", "folder": "\(settings.path)", "failed": "\(settings.failedDirectory)"])
+            placement = try outbox.placeInFailedFolder(fileAt: path, directory: settings.failedDirectory, reason: reason)
         } catch {
             // Left in place: a later event or restart tries again. Not retried here, so no loop of log lines.
-            logger.error("cannot move refused file to the failed folder: \(error)", metadata: [
-                "file": "\(path)", "folder": "\(settings.path)", "reason": "\(reason)"])
+            logger.error("refused file stays in the hot folder: \(reason); moving it to the failed folder failed: \(error)",
+                         metadata: metadata)
+            return
+        }
+        if let note = placement.note {
+            logger.warning("refused file: \(reason); moved to \(placement.file), the reason is in \(note)", metadata: metadata)
+        } else {
+            logger.error("""
+                refused file: \(reason); moved to \(placement.file), but its note could not be written: \
+                \(placement.noteFailure ?? "unknown error")
+                """, metadata: metadata)
         }
     }
 

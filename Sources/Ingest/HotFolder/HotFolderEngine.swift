@@ -228,6 +228,9 @@ final class HotFolderEngine: @unchecked Sendable {
                 // A writer's descriptor still refers to the old, now unlinked, name, whose events IN_EXCL_UNLINK
                 // drops: the file's close will never be seen, so it settles like one found by a scan.
                 handleEntry(Array(newName.utf8), in: place, trigger: .scanned)
+            case .failure(let error) where error.code == ENOENT:
+                // Already renamed (the events that announced the old name arrive after the rename) or removed.
+                break
             case .failure(let error):
                 logger.error("cannot rename a file whose name is not valid UTF-8: \(error.text)", metadata: [
                     "file": "\(place.child(EntryName.repaired(rawName)))", "folder": "\(place.path)"])
