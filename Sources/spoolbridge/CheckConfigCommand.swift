@@ -34,7 +34,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             let client = try CloudClient(configuration: .init(
                 baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
                 allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
-                connectTimeout: .seconds(10), requestTimeout: .seconds(30)))
+                connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)))
             do {
                 let version = try await client.version()
                 print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
