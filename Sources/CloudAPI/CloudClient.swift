@@ -75,11 +75,14 @@ public struct CloudClient: Sendable {
 
     /// `PUT /documents`: uploads the file at `filePath` as the `data` part, streamed from disk
     /// with a known Content-Length. `fileName` is sent as the part's file name (any characters).
+    ///
+    /// Any 2xx returns a receipt, even when the answer is not the expected JSON (then without a
+    /// uuid, with a warning): the cloud has the document, and sending it again would print it twice.
     public func uploadDocument(_ request: DocumentRequest, filePath: String, fileName: String) async throws(DeliveryFailure)
-        -> DocumentInfo
+        -> UploadReceipt
     {
         let file = try await PayloadFile.open(path: filePath)
-        let result: Result<DocumentInfo, DeliveryFailure>
+        let result: Result<UploadReceipt, DeliveryFailure>
         do {
             result = .success(try await upload(request, file: file, fileName: fileName))
         } catch {
@@ -94,7 +97,7 @@ public struct CloudClient: Sendable {
     }
 
     private func upload(_ document: DocumentRequest, file: PayloadFile, fileName: String) async throws(DeliveryFailure)
-        -> DocumentInfo
+        -> UploadReceipt
     {
         let form = MultipartForm(fields: MultipartForm.documentFields(for: document), fileName: MultipartFileName(fileName))
         var request = HTTPClientRequest(url: baseURL.endpoint("documents"))
@@ -109,14 +112,16 @@ public struct CloudClient: Sendable {
             request, label: "PUT /documents (\(file.size) bytes)", deadlines: deadlines(total: nil, payload: "the document"),
             progress: progress)
         guard (200...299).contains(answer.status) else { throw answer.failure() }
-        guard let info = try? CloudJSON.decode(DocumentInfo.self, from: answer.body) else {
-            throw DeliveryFailure(
-                kind: .transient, httpStatus: answer.status, message: "cloud answered \(answer.status) without a document uuid")
-        }
+        let receipt = UploadReceipt.reading(
+            status: answer.status, headers: answer.headers, body: answer.body, bodyWasCut: answer.bodyWasCut,
+            bodyLimit: Self.answerLimit)
         logger.debug(
             "cloud accepted document",
-            metadata: ["cloud.host": "\(baseURL.authority)", "document.uuid": "\(info.uuid)", "document.bytes": "\(file.size)"])
-        return info
+            metadata: [
+                "cloud.host": "\(baseURL.authority)", "document.uuid": "\(receipt.documentUUID ?? "unknown")",
+                "document.bytes": "\(file.size)", "warning": "\(receipt.warning ?? "none")",
+            ])
+        return receipt
     }
 
     private func deadlines(total: Duration?, payload: String) -> RequestDeadlines {

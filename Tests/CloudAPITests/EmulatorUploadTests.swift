@@ -19,12 +19,12 @@ struct EmulatorUploadTests {
                 copies: 3, duplex: .longEdge, grayscale: true, pageSize: "A4", orientation: .landscape, providerID: 12)
             let request = DocumentRequest(username: "bob.smith", portname: "Queue-1", title: "Quarterly report.docx", options: options)
 
-            let info = try await client.uploadDocument(request, filePath: path, fileName: "Quarterly report.docx")
+            let receipt = try await client.uploadDocument(request, filePath: path, fileName: "Quarterly report.docx")
 
             let documents = emulator.documents()
             try #require(documents.count == 1)
             let received = documents[0]
-            #expect(info.uuid == received.uuid)
+            #expect(receipt == UploadReceipt(documentUUID: received.uuid, warning: nil))
             #expect(received.username == "bob.smith")
             #expect(received.portname == "Queue-1")
             #expect(received.title == "Quarterly report.docx")
@@ -130,7 +130,7 @@ struct EmulatorUploadTests {
             let uuids = try await withThrowingTaskGroup(of: String.self) { group in
                 for (index, path) in paths.enumerated() {
                     group.addTask {
-                        try await client.uploadDocument(simple, filePath: path, fileName: "doc\(index).pdf").uuid
+                        try await client.uploadDocument(simple, filePath: path, fileName: "doc\(index).pdf").documentUUID ?? ""
                     }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }

@@ -47,8 +47,9 @@ struct StallDeadlineTests {
 
             emulator.clearFaults()
             #expect(emulator.stats().held == 0)
-            let info = try await client.uploadDocument(simple, filePath: path, fileName: "a.pdf")
-            #expect(info.uuid == emulator.documents().first?.uuid)
+            let receipt = try await client.uploadDocument(simple, filePath: path, fileName: "a.pdf")
+            #expect(receipt.documentUUID == emulator.documents().first?.uuid)
+            #expect(receipt.warning == nil)
             #expect(emulator.documents().count == 1)
         }
     }
@@ -77,7 +78,8 @@ struct StallDeadlineTests {
         try await withEmulator(stallTimeout: stall) { emulator, client, directory in
             let path = try directory.file("a.pdf", bytes: [1, 2, 3])
             emulator.inject(.delay(milliseconds: 500))
-            _ = try await client.uploadDocument(simple, filePath: path, fileName: "a.pdf")
+            let receipt = try await client.uploadDocument(simple, filePath: path, fileName: "a.pdf")
+            #expect(receipt.documentUUID != nil)
             #expect(emulator.documents().count == 1)
         }
     }
@@ -91,11 +93,11 @@ struct StallDeadlineTests {
             emulator.inject(.throttle(bytesPerSecond: 16 * 1024 * 1024))
             let clock = ContinuousClock()
             let started = clock.now
-            let info = try await client.uploadDocument(simple, filePath: path, fileName: "big.pdf")
+            let receipt = try await client.uploadDocument(simple, filePath: path, fileName: "big.pdf")
             let elapsed = clock.now - started
             #expect(elapsed > stall, "the throttle did not slow the upload past the stall timeout (\(elapsed))")
             let received = try #require(emulator.documents().first)
-            #expect(info.uuid == received.uuid)
+            #expect(receipt.documentUUID == received.uuid)
             #expect(received.size == size)
         }
     }
