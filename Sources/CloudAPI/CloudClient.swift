@@ -32,15 +32,16 @@ public struct CloudClient: Sendable {
         if let caFile = configuration.caFile {
             tls.additionalTrustRoots = [.certificates(try Self.loadCertificates(caFile))]
         }
+        let backstop = RequestDeadlines.backstop(for: configuration.stallTimeout)
         var httpConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             // A redirect would carry the API key elsewhere, and a streamed body cannot be replayed.
             redirectConfiguration: .disallow,
             // Idle, not total: `read` runs from the end of the request body and restarts with every
-            // piece of the answer; `write` restarts with every body piece (see RequestDeadlines).
+            // piece of the answer; `write` restarts with every body piece while the channel is
+            // writable. A backstop behind the upload watchdog (see RequestDeadlines).
             timeout: .init(
-                connect: configuration.connectTimeout.timeAmount, read: configuration.stallTimeout.timeAmount,
-                write: configuration.stallTimeout.timeAmount),
+                connect: configuration.connectTimeout.timeAmount, read: backstop.timeAmount, write: backstop.timeAmount),
             proxy: nil,
             decompression: .disabled)
         httpConfiguration.httpVersion = .http1Only
@@ -104,7 +105,7 @@ public struct CloudClient: Sendable {
         request.method = .PUT
         request.headers = commonHeaders()
         request.headers.add(name: "Content-Type", value: form.contentType)
-        let progress = SendProgress()
+        let progress = ExchangeProgress()
         let body = UploadBody(form: form, file: file, progress: progress)
         request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
 

@@ -25,8 +25,12 @@ enum TransportFailure {
             return failure
         case let readError as PayloadReadError:
             return transient(readError.message)
-        case is SendStalled:
-            return transient(deadlines.sendingStalled(host: host))
+        case let stalled as ExchangeStalled:
+            switch stalled.stage {
+            case .sending: return transient(deadlines.sendingStalled(host: host))
+            case .awaitingAnswer: return transient(deadlines.answerStalled(host: host, stage: .beforeAnswer))
+            case .readingAnswer: return transient(deadlines.answerStalled(host: host, stage: .readingAnswer))
+            }
         case is CancellationError:
             return transient("the request to \(host) was cancelled")
         case let clientError as HTTPClientError:
@@ -72,9 +76,9 @@ enum TransportFailure {
         case .connectTimeout:
             return deadlines.connectingTimedOut(host: host)
         case .writeTimeout:
-            return deadlines.sendingStalled(host: host)
+            return deadlines.sendingStalled(host: host, after: deadlines.backstop)
         case .readTimeout:
-            return deadlines.answerStalled(host: host, stage: stage)
+            return deadlines.answerStalled(host: host, stage: stage, after: deadlines.backstop)
         case .deadlineExceeded:
             return deadlines.totalExceeded(host: host)
         case .tlsHandshakeTimeout:

@@ -11,11 +11,11 @@ struct UploadBody: AsyncSequence, Sendable {
     let file: PayloadFile
     let chunkSize: Int
     /// Told each time the client asks for a chunk, for the stall watchdog.
-    let progress: SendProgress?
+    let progress: ExchangeProgress?
 
     static let defaultChunkSize = 256 * 1024
 
-    init(form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: SendProgress? = nil) {
+    init(form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: ExchangeProgress? = nil) {
         self.head = ByteBuffer(bytes: form.head)
         self.tail = ByteBuffer(bytes: form.tail)
         self.file = file

@@ -86,11 +86,15 @@ struct StallDeadlineTests {
 
     @Test("an upload that takes longer than the stall timeout in total, but keeps moving, goes through")
     func slowButMoving() async throws {
+        // A 2 s stall here: after the last byte leaves the client, the server still has to read what
+        // the kernel buffered (a few MB on loopback) at the throttled rate before it can answer, and
+        // that must stay well inside the stall on a loaded machine.
+        let stall = Duration.seconds(2)
         try await withEmulator(stallTimeout: stall) { emulator, client, directory in
-            let size = 32 * 1024 * 1024
+            let size = 96 * 1024 * 1024
             let path = try sparseFile(directory, bytes: size)
-            // 16 MiB/s: a 256 KiB piece moves every 16 ms, the whole upload takes about two seconds.
-            emulator.inject(.throttle(bytesPerSecond: 16 * 1024 * 1024))
+            // 32 MiB/s: a piece moves every few milliseconds, the whole upload takes about three seconds.
+            emulator.inject(.throttle(bytesPerSecond: 32 * 1024 * 1024))
             let clock = ContinuousClock()
             let started = clock.now
             let receipt = try await client.uploadDocument(simple, filePath: path, fileName: "big.pdf")

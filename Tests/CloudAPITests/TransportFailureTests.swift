@@ -24,7 +24,7 @@ struct TransportFailureTests {
         let errors: [any Error] = [
             HTTPClientError.connectTimeout, HTTPClientError.deadlineExceeded, HTTPClientError.remoteConnectionClosed,
             HTTPClientError.tlsHandshakeTimeout, HTTPClientError.readTimeout, HTTPClientError.cancelled,
-            HTTPClientError.writeTimeout, SendStalled(),
+            HTTPClientError.writeTimeout, ExchangeStalled(stage: .sending), ExchangeStalled(stage: .awaitingAnswer),
             IOError(errnoCode: ECONNREFUSED, reason: "connect"), IOError(errnoCode: ECONNRESET, reason: "read"),
             ChannelError.eof, CancellationError(),
         ]
@@ -45,15 +45,32 @@ struct TransportFailureTests {
 
     @Test("a tripped stall deadline says what stalled, for how long, and which setting it was")
     func stalls() {
+        let host = "print.example.com:7300"
+        #expect(
+            failure(ExchangeStalled(stage: .sending)).message
+                == "sending the document to \(host) stalled: no byte moved for 60 s (delivery.stall_seconds)")
+        #expect(
+            failure(ExchangeStalled(stage: .awaitingAnswer)).message
+                == "no answer from \(host) within 60 s after the document was sent (delivery.stall_seconds)")
+        #expect(
+            failure(ExchangeStalled(stage: .readingAnswer)).message
+                == "the answer from \(host) stalled: no byte arrived for 60 s (delivery.stall_seconds)")
+    }
+
+    @Test("the HTTP client's idle timeouts are a backstop a quarter later, and their messages say so")
+    func backstops() {
+        let host = "print.example.com:7300"
+        #expect(RequestDeadlines.backstop(for: .seconds(60)) == .seconds(75))
+        #expect(RequestDeadlines.backstop(for: .seconds(1)) == .seconds(2))
         #expect(
             failure(HTTPClientError.readTimeout).message
-                == "no answer from print.example.com:7300 within 60 s after the document was sent (delivery.stall_seconds)")
+                == "no answer from \(host) within 75 s after the document was sent (delivery.stall_seconds)")
         #expect(
             failure(HTTPClientError.readTimeout, stage: .readingAnswer).message
-                == "the answer from print.example.com:7300 stalled: no byte arrived for 60 s (delivery.stall_seconds)")
-        let sending = "sending the document to print.example.com:7300 stalled: no byte moved for 60 s (delivery.stall_seconds)"
-        #expect(failure(SendStalled()).message == sending)
-        #expect(failure(HTTPClientError.writeTimeout).message == sending)
+                == "the answer from \(host) stalled: no byte arrived for 75 s (delivery.stall_seconds)")
+        #expect(
+            failure(HTTPClientError.writeTimeout).message
+                == "sending the document to \(host) stalled: no byte moved for 75 s (delivery.stall_seconds)")
     }
 
     @Test("only a probe has a total deadline, and its message names it")
