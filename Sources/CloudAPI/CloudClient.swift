@@ -21,9 +21,9 @@ import Darwin
 /// contains the API key.
 public struct CloudClient: Sendable {
     public let configuration: Configuration
-    private let baseURL: CloudBaseURL
-    private let http: HTTPClient
-    private let logger: Logger
+    let baseURL: CloudBaseURL
+    let http: HTTPClient
+    let logger: Logger
 
     /// Validates the configuration, loads `caFile`, and builds the shared HTTP client.
     public init(configuration: Configuration, logger: Logger = Logger(label: "spoolbridge.cloud")) throws(CloudClientError) {
@@ -32,11 +32,16 @@ public struct CloudClient: Sendable {
         if let caFile = configuration.caFile {
             tls.additionalTrustRoots = [.certificates(try Self.loadCertificates(caFile))]
         }
+        let backstop = RequestDeadlines.backstop(for: configuration.stallTimeout)
         var httpConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             // A redirect would carry the API key elsewhere, and a streamed body cannot be replayed.
             redirectConfiguration: .disallow,
-            timeout: .init(connect: configuration.connectTimeout.timeAmount, read: nil),
+            // Idle, not total: `read` runs from the end of the request body and restarts with every
+            // piece of the answer; `write` restarts with every body piece while the channel is
+            // writable. A backstop behind the upload watchdog (see RequestDeadlines).
+            timeout: .init(
+                connect: configuration.connectTimeout.timeAmount, read: backstop.timeAmount, write: backstop.timeAmount),
             proxy: nil,
             decompression: .disabled)
         httpConfiguration.httpVersion = .http1Only
@@ -56,15 +61,13 @@ public struct CloudClient: Sendable {
         var request = HTTPClientRequest(url: baseURL.endpoint("version"))
         request.method = .GET
         request.headers = commonHeaders()
-        // A probe must answer quickly: a hung cloud should not hold the probe for the upload timeout.
-        let (status, headers, body) = try await execute(
-            request, label: "GET /version", timeout: min(configuration.requestTimeout, Self.probeTimeout))
-        guard (200...299).contains(status) else {
-            throw CloudAnswer.failure(status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body, now: Self.unixNow())
-        }
-        guard let version = ServerVersion(json: body) else {
+        // A probe must answer quickly, however slowly bytes trickle in: it keeps a total deadline.
+        let answer = try await execute(
+            request, label: "GET /version", deadlines: deadlines(total: Self.probeTimeout, payload: "the request"))
+        guard (200...299).contains(answer.status) else { throw answer.failure() }
+        guard !answer.bodyWasCut, let version = ServerVersion(json: answer.body) else {
             throw DeliveryFailure(
-                kind: .transient, httpStatus: status,
+                kind: .transient, httpStatus: answer.status,
                 message: "the cloud at \(baseURL.authority) answered /version with something other than a JSON object "
                     + "(a proxy or captive portal in the way?)")
         }
@@ -73,11 +76,14 @@ public struct CloudClient: Sendable {
 
     /// `PUT /documents`: uploads the file at `filePath` as the `data` part, streamed from disk
     /// with a known Content-Length. `fileName` is sent as the part's file name (any characters).
+    ///
+    /// Any 2xx returns a receipt, even when the answer is not the expected JSON (then without a
+    /// uuid, with a warning): the cloud has the document, and sending it again would print it twice.
     public func uploadDocument(_ request: DocumentRequest, filePath: String, fileName: String) async throws(DeliveryFailure)
-        -> DocumentInfo
+        -> UploadReceipt
     {
         let file = try await PayloadFile.open(path: filePath)
-        let result: Result<DocumentInfo, DeliveryFailure>
+        let result: Result<UploadReceipt, DeliveryFailure>
         do {
             result = .success(try await upload(request, file: file, fileName: fileName))
         } catch {
@@ -92,61 +98,40 @@ public struct CloudClient: Sendable {
     }
 
     private func upload(_ document: DocumentRequest, file: PayloadFile, fileName: String) async throws(DeliveryFailure)
-        -> DocumentInfo
+        -> UploadReceipt
     {
         let form = MultipartForm(fields: MultipartForm.documentFields(for: document), fileName: MultipartFileName(fileName))
         var request = HTTPClientRequest(url: baseURL.endpoint("documents"))
         request.method = .PUT
         request.headers = commonHeaders()
         request.headers.add(name: "Content-Type", value: form.contentType)
-        request.body = .stream(UploadBody(form: form, file: file), length: .known(form.contentLength(fileSize: file.size)))
+        let progress = ExchangeProgress()
+        let body = UploadBody(form: form, file: file, progress: progress)
+        request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
 
-        let (status, headers, body) = try await execute(
-            request, label: "PUT /documents (\(file.size) bytes)", timeout: configuration.requestTimeout)
-        guard (200...299).contains(status) else {
-            throw CloudAnswer.failure(status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body, now: Self.unixNow())
-        }
-        guard let info = try? CloudJSON.decode(DocumentInfo.self, from: body) else {
-            throw DeliveryFailure(
-                kind: .transient, httpStatus: status, message: "cloud answered \(status) without a document uuid")
-        }
+        let answer = try await execute(
+            request, label: "PUT /documents (\(file.size) bytes)", deadlines: deadlines(total: nil, payload: "the document"),
+            progress: progress)
+        guard (200...299).contains(answer.status) else { throw answer.failure() }
+        let receipt = UploadReceipt.reading(
+            status: answer.status, headers: answer.headers, body: answer.body, bodyWasCut: answer.bodyWasCut,
+            bodyLimit: Self.answerLimit)
         logger.debug(
             "cloud accepted document",
-            metadata: ["cloud.host": "\(baseURL.authority)", "document.uuid": "\(info.uuid)", "document.bytes": "\(file.size)"])
-        return info
+            metadata: [
+                "cloud.host": "\(baseURL.authority)", "document.uuid": "\(receipt.documentUUID ?? "unknown")",
+                "document.bytes": "\(file.size)", "warning": "\(receipt.warning ?? "none")",
+            ])
+        return receipt
     }
 
-    /// Sends a request and reads the answer (at most `answerLimit` bytes of body are kept).
-    private func execute(_ request: HTTPClientRequest, label: String, timeout: Duration) async throws(DeliveryFailure)
-        -> (status: Int, headers: HTTPHeaders, body: [UInt8])
-    {
-        let started = ContinuousClock.now
-        do {
-            let response = try await http.execute(request, deadline: .now() + timeout.timeAmount)
-            var body: [UInt8] = []
-            for try await chunk in response.body {
-                body.append(contentsOf: chunk.readableBytesView.prefix(Self.answerLimit - body.count))
-                if body.count >= Self.answerLimit { break }
-            }
-            logger.debug(
-                "cloud answered",
-                metadata: [
-                    "cloud.request": "\(label)", "cloud.host": "\(baseURL.authority)", "http.status": "\(response.status.code)",
-                    "duration": "\(ContinuousClock.now - started)",
-                ])
-            return (Int(response.status.code), response.headers, body)
-        } catch {
-            let failure = TransportFailure.failure(
-                for: error, url: baseURL, connectTimeout: configuration.connectTimeout, requestTimeout: timeout)
-            throw redacted(failure)
-        }
+    private func deadlines(total: Duration?, payload: String) -> RequestDeadlines {
+        RequestDeadlines(
+            connect: configuration.connectTimeout, stall: configuration.stallTimeout, total: total, payload: payload)
     }
 
-    /// The longest `version()` waits, whatever the upload timeout.
+    /// The longest `version()` waits in total, however slowly its answer trickles in.
     static let probeTimeout: Duration = .seconds(60)
-
-    /// Answers are small JSON documents; anything beyond this is cut (and the connection dropped).
-    static let answerLimit = 64 * 1024
 
     private func commonHeaders() -> HTTPHeaders {
         var headers = HTTPHeaders()
@@ -159,7 +144,7 @@ public struct CloudClient: Sendable {
     /// Belt and braces: no failure message may quote the key, whatever a lower layer put in it.
     /// Keys shorter than 8 characters (test keys like "k") are not searched for: replacing every
     /// "k" would garble the message, and such keys are not real credentials.
-    private func redacted(_ failure: DeliveryFailure) -> DeliveryFailure {
+    func redacted(_ failure: DeliveryFailure) -> DeliveryFailure {
         let key = configuration.apiKey.exposedValue
         guard key.count >= 8, failure.message.contains(key) else { return failure }
         var copy = failure

@@ -13,12 +13,14 @@ extension CloudClient {
         /// Connections per host (the delivery concurrency).
         public var maxConnections: Int
         public var connectTimeout: Duration
-        /// The whole request, upload included: generous, because documents can be 200 MB.
-        public var requestTimeout: Duration
+        /// `delivery.stall_seconds`: the longest no byte may move while the document is sent, while
+        /// the answer is awaited and while it is read. There is no total deadline on an upload, so a
+        /// slow link that keeps moving never trips it; a cloud that stops answering always does.
+        public var stallTimeout: Duration
 
         public init(
             baseURL: String, apiKey: Secret, caFile: String? = nil, allowInsecureHTTP: Bool = false,
-            maxConnections: Int = 4, connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(600)
+            maxConnections: Int = 4, connectTimeout: Duration = .seconds(10), stallTimeout: Duration = .seconds(60)
         ) {
             self.baseURL = baseURL
             self.apiKey = apiKey
@@ -26,7 +28,7 @@ extension CloudClient {
             self.allowInsecureHTTP = allowInsecureHTTP
             self.maxConnections = maxConnections
             self.connectTimeout = connectTimeout
-            self.requestTimeout = requestTimeout
+            self.stallTimeout = stallTimeout
         }
 
         /// Checks the URL: scheme http/https, host present; http:// to a non-loopback host without
@@ -61,8 +63,12 @@ extension CloudClient {
             guard maxConnections >= 1 else {
                 throw CloudClientError(code: .invalidLimit, message: "the connection limit must be at least 1, not \(maxConnections)")
             }
-            guard connectTimeout > .zero, requestTimeout > .zero else {
-                throw CloudClientError(code: .invalidLimit, message: "the cloud connect and request timeouts must be positive")
+            guard connectTimeout > .zero else {
+                throw CloudClientError(code: .invalidLimit, message: "the cloud connect timeout must be positive")
+            }
+            guard stallTimeout > .zero else {
+                throw CloudClientError(
+                    code: .invalidLimit, message: "delivery.stall_seconds must be positive, not \(TransportFailure.seconds(stallTimeout))")
             }
             if let caFile, caFile.isEmpty {
                 throw CloudClientError(code: .caFileUnreadable, message: "cloud.ca_file is set but empty; remove it or name a PEM file")

@@ -14,9 +14,9 @@ import Darwin
 /// Turns what the HTTP stack throws (refused, reset, timeouts, TLS) into a transient
 /// `DeliveryFailure` that says what happened to which host. Never quotes request headers.
 enum TransportFailure {
-    static func failure(for error: any Error, url: CloudBaseURL, connectTimeout: Duration, requestTimeout: Duration)
-        -> DeliveryFailure
-    {
+    static func failure(
+        for error: any Error, url: CloudBaseURL, deadlines: RequestDeadlines, stage: RequestDeadlines.Stage
+    ) -> DeliveryFailure {
         let host = url.authority
         func transient(_ message: String) -> DeliveryFailure { DeliveryFailure(kind: .transient, message: message) }
 
@@ -25,10 +25,16 @@ enum TransportFailure {
             return failure
         case let readError as PayloadReadError:
             return transient(readError.message)
+        case let stalled as ExchangeStalled:
+            switch stalled.stage {
+            case .sending: return transient(deadlines.sendingStalled(host: host))
+            case .awaitingAnswer: return transient(deadlines.answerStalled(host: host, stage: .beforeAnswer))
+            case .readingAnswer: return transient(deadlines.answerStalled(host: host, stage: .readingAnswer))
+            }
         case is CancellationError:
             return transient("the request to \(host) was cancelled")
         case let clientError as HTTPClientError:
-            return transient(describe(clientError, host: host, connectTimeout: connectTimeout, requestTimeout: requestTimeout))
+            return transient(describe(clientError, host: host, deadlines: deadlines, stage: stage))
         case let sslError as NIOSSLError:
             return transient(describe(sslError, host: host))
         case let extra as NIOSSLExtraError where extra == .failedToValidateHostname:
@@ -37,7 +43,7 @@ enum TransportFailure {
         case let ioError as IOError:
             return transient(describe(errno: ioError.errnoCode, host: host) ?? "connection to \(host) failed: \(ioError)")
         case let channelError as ChannelError:
-            return transient(describe(channelError, host: host, connectTimeout: connectTimeout))
+            return transient(describe(channelError, host: host, deadlines: deadlines))
         default:
             // NIO's connection errors (NIOConnectionError) wrap an IOError; their description names the errno.
             let text = String(describing: error)
@@ -64,13 +70,17 @@ enum TransportFailure {
     }
 
     private static func describe(
-        _ error: HTTPClientError, host: String, connectTimeout: Duration, requestTimeout: Duration
+        _ error: HTTPClientError, host: String, deadlines: RequestDeadlines, stage: RequestDeadlines.Stage
     ) -> String {
         switch error {
         case .connectTimeout:
-            return "connecting to \(host) timed out after \(seconds(connectTimeout))"
-        case .deadlineExceeded, .readTimeout, .writeTimeout:
-            return "the request to \(host) did not finish within \(seconds(requestTimeout))"
+            return deadlines.connectingTimedOut(host: host)
+        case .writeTimeout:
+            return deadlines.sendingStalled(host: host, after: deadlines.backstop)
+        case .readTimeout:
+            return deadlines.answerStalled(host: host, stage: stage, after: deadlines.backstop)
+        case .deadlineExceeded:
+            return deadlines.totalExceeded(host: host)
         case .tlsHandshakeTimeout:
             return "the TLS handshake with \(host) timed out"
         case .remoteConnectionClosed:
@@ -98,10 +108,10 @@ enum TransportFailure {
         return "the TLS handshake with \(host) failed: \(text)"
     }
 
-    private static func describe(_ error: ChannelError, host: String, connectTimeout: Duration) -> String {
+    private static func describe(_ error: ChannelError, host: String, deadlines: RequestDeadlines) -> String {
         switch error {
         case .connectTimeout:
-            return "connecting to \(host) timed out after \(seconds(connectTimeout))"
+            return deadlines.connectingTimedOut(host: host)
         case .eof, .ioOnClosedChannel, .outputClosed, .alreadyClosed:
             return "\(host) closed the connection before answering"
         default:

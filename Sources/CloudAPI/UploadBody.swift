@@ -10,14 +10,17 @@ struct UploadBody: AsyncSequence, Sendable {
     let tail: ByteBuffer
     let file: PayloadFile
     let chunkSize: Int
+    /// Told each time the client asks for a chunk, for the stall watchdog.
+    let progress: ExchangeProgress?
 
     static let defaultChunkSize = 256 * 1024
 
-    init(form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize) {
+    init(form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: ExchangeProgress? = nil) {
         self.head = ByteBuffer(bytes: form.head)
         self.tail = ByteBuffer(bytes: form.tail)
         self.file = file
         self.chunkSize = chunkSize
+        self.progress = progress
     }
 
     func makeAsyncIterator() -> Iterator {
@@ -40,6 +43,11 @@ struct UploadBody: AsyncSequence, Sendable {
         }
 
         mutating func next() async throws -> ByteBuffer? {
+            if case .done = phase {
+                body.progress?.bodyFinished()
+            } else {
+                body.progress?.bodyPieceRequested()
+            }
             switch phase {
             case .head:
                 phase = .file(offset: 0)

@@ -27,6 +27,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var maxAgeHours: Double?
         public var retryBaseSeconds: Double
         public var retryMaxSeconds: Double
+        /// `stall_seconds`: how long an upload may go without a byte moving (sending, awaiting or
+        /// reading the answer) before it is abandoned as a transient failure. Not a total limit.
+        public var stallSeconds: Double
     }
 
     public struct Cups: Sendable, Hashable {

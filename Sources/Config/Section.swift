@@ -77,6 +77,18 @@ struct Section {
         return number
     }
 
+    /// A number above zero (zero and below are refused, unlike `number`'s closed range), at most `maximum`.
+    func positiveNumber(_ key: String, default fallback: Double, atMost maximum: Double) throws(ConfigError) -> Double {
+        guard let value = table[key] else { return fallback }
+        guard let number = value.double ?? value.int.map(Double.init) else {
+            throw error(.invalidValue, key, "expected a number (unquoted)")
+        }
+        guard number > 0, number <= maximum else {
+            throw error(.invalidValue, key, "expected a positive number, at most \(maximum), got \(number)")
+        }
+        return number
+    }
+
     func optionalPath(_ key: String) throws(ConfigError) -> String? {
         guard let path = try optionalString(key) else { return nil }
         guard path.hasPrefix("/") else { throw error(.invalidValue, key, "expected an absolute path, got \"\(path)\"") }

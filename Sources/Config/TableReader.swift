@@ -59,13 +59,15 @@ struct TableReader {
     }
 
     private func deliverySettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Delivery {
-        try t.refuseUnknown(["concurrency", "max_age_hours", "retry_base_seconds", "retry_max_seconds"])
+        try t.refuseUnknown(["concurrency", "max_age_hours", "retry_base_seconds", "retry_max_seconds", "stall_seconds"])
         let maxAge = try t.number("max_age_hours", default: 72, in: 0...100_000)
         let base = try t.number("retry_base_seconds", default: 2, in: 0.01...3600)
         let cap = try t.number("retry_max_seconds", default: 300, in: base...86_400)
+        // No "never": a cloud that stops answering must give its upload slot back.
+        let stall = try t.positiveNumber("stall_seconds", default: 60, atMost: 86_400)
         return .init(
             concurrency: try t.int("concurrency", default: 4, in: 1...64, why: nil),
-            maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap)
+            maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap, stallSeconds: stall)
     }
 
     private func cupsSettings(_ t: Section, isExplicit: Bool) throws(ConfigError) -> DaemonConfiguration.Cups {

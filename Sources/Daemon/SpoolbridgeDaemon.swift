@@ -39,7 +39,7 @@ public enum SpoolbridgeDaemon {
         let client = try CloudClient(configuration: CloudClient.Configuration(
             baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
             allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
-            maxConnections: configuration.delivery.concurrency))
+            maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)))
 
         var services: [any Service] = [
             DeliveryService(outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,

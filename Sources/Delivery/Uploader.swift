@@ -22,8 +22,8 @@ struct Uploader: Sendable {
                 kind: .permanent, message: "the spooled copy \(path) is missing; the document must be submitted again")), nil)
         }
         do {
-            let info = try await client.uploadDocument(job.request, filePath: path, fileName: job.request.title)
-            return (.delivered(job.id, documentUUID: info.uuid), nil)
+            let receipt = try await client.uploadDocument(job.request, filePath: path, fileName: job.request.title)
+            return (.delivered(job.id, documentUUID: receipt.documentUUID), receipt.warning)
         } catch {
             return (.failed(job.id, error), nil)
         }

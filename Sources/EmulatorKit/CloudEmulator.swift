@@ -108,7 +108,13 @@ public final class CloudEmulator: Sendable {
         state.inject(fault, count: count)
     }
 
-    /// Forgets documents, queued faults and request counts.
+    /// Drops the faults still queued and closes the connections `Fault.hang` holds.
+    /// Documents and counters stay.
+    public func clearFaults() {
+        state.clearFaults()
+    }
+
+    /// Forgets documents, queued faults and request counts, and closes held connections.
     public func reset() {
         state.reset()
     }

@@ -9,6 +9,7 @@ enum ControlEndpoints {
         "/_emulator/documents": .GET,
         "/_emulator/stats": .GET,
         "/_emulator/faults": .POST,
+        "/_emulator/faults/clear": .POST,
         "/_emulator/reset": .POST,
     ]
 
@@ -29,15 +30,16 @@ enum ControlEndpoints {
         case "/_emulator/reset":
             state.reset()
             return .json(["reset": true])
+        case "/_emulator/faults/clear":
+            state.clearFaults()
+            return .json(["cleared": true])
         case "/_emulator/faults":
             let request: FaultRequest
             do {
                 request = try JSONDecoder().decode(FaultRequest.self, from: Data(body.readableBytesView))
             } catch {
                 return .error(
-                    400,
-                    "body must be {\"fault\": {\"type\": \"status\"|\"tooManyRequests\"|\"resetConnection\"|\"delay\", ...}, \"count\": N}: \(error)"
-                )
+                    400, "body must be {\"fault\": {\"type\": T, ...}, \"count\": N} with T one of \(Fault.typeNames): \(error)")
             }
             let count = request.count ?? 1
             guard count >= 1 else { return .error(400, "count must be at least 1, not \(count)") }

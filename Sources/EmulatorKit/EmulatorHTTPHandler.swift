@@ -24,18 +24,31 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         case answeredEarly
         /// A reset fault closed the connection.
         case dropped
+        /// A hang fault: drain the request, never answer.
+        case held
+    }
+
+    /// How an accepted upload is answered.
+    enum Acceptance {
+        case documentInfo
+        case htmlPage
+        case hugeBody(bytes: Int)
     }
 
     static let maxControlBodyBytes = 1024 * 1024
 
-    private let state: EmulatorState
+    // Members without `private` are used by EmulatorHTTPHandler+Responses.swift too.
+    let state: EmulatorState
     private let settings: EmulatorSettings
     private var exchange = Exchange.idle
-    private var version = HTTPVersion.http1_1
-    private var isControl = false
-    private var closeAfterResponse = false
+    var version = HTTPVersion.http1_1
+    var isControl = false
+    var closeAfterResponse = false
     private var delay: TimeAmount?
-    private var lastResponseWritten: EventLoopFuture<Void>?
+    var acceptance = Acceptance.documentInfo
+    private var throttle: ReadThrottle?
+    var hugeBody: HugeBodyWriter?
+    var lastResponseWritten: EventLoopFuture<Void>?
 
     init(state: EmulatorState, settings: EmulatorSettings) {
         self.state = state
@@ -52,13 +65,33 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Malformed HTTP (the error handler before us has answered 400) or an I/O error.
-        // Count a request that was cut off before its answer; one already answered counted then.
+        // Count a request that was cut off before its answer; one already answered (or held) counted then.
         switch exchange {
         case .upload, .answerAtEnd: if !isControl { state.countRejection() }
-        case .idle, .control, .answeredEarly, .dropped: break
+        case .idle, .control, .answeredEarly, .dropped, .held: break
         }
         exchange = .idle
         context.close(promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        throttle?.readCompleted(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let writer = hugeBody, writer.pump(context: context) {
+            hugeBody = nil
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.forget(context.channel)
+        throttle?.stop(context: context)
+        throttle = nil
+        hugeBody = nil
+        context.fireChannelInactive()
     }
 
     // MARK: - Request parts
@@ -67,6 +100,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         version = head.version
         closeAfterResponse = !head.isKeepAlive
         delay = nil
+        acceptance = .documentInfo
         let path = String(head.uri.prefix { $0 != "?" })
         isControl = path.hasPrefix("/_emulator/")
         if isControl {
@@ -92,6 +126,20 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                     exchange = .answerAtEnd(answer)
                 case .delay(let milliseconds):
                     delay = .milliseconds(Int64(milliseconds))
+                    exchange = route(head, path: path)
+                case .hang:
+                    state.hold(context.channel)
+                    exchange = .held
+                case .okNotJSON:
+                    acceptance = .htmlPage
+                    exchange = route(head, path: path)
+                case .okHugeBody(let bytes):
+                    acceptance = .hugeBody(bytes: bytes)
+                    exchange = route(head, path: path)
+                case .throttle(let bytesPerSecond):
+                    let throttle = ReadThrottle(bytesPerSecond: bytesPerSecond)
+                    throttle.start(context: context)
+                    self.throttle = throttle
                     exchange = route(head, path: path)
                 }
             } else {
@@ -139,12 +187,13 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             closeAfterResponse = true
             exchange = .answeredEarly
             respond(answer, context: context, closeWhenWritten: true)
-        case .idle, .answeredEarly, .dropped:
+        case .idle, .answeredEarly, .dropped, .held:
             break
         }
     }
 
     private func receive(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        throttle?.received(buffer.readableBytes)
         switch exchange {
         case .control(let method, let path, var body):
             exchange = .idle  // leave `body` uniquely referenced
@@ -163,7 +212,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 exchange = .answeredEarly
                 respond(.rejection(failure), context: context, closeWhenWritten: false)
             }
-        case .idle, .answerAtEnd, .answeredEarly, .dropped:
+        case .idle, .answerAtEnd, .answeredEarly, .dropped, .held:
             break
         }
     }
@@ -171,9 +220,15 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func end(context: ChannelHandlerContext) {
         let finished = exchange
         exchange = .idle
+        throttle?.stop(context: context)
+        throttle = nil
         let answer: HTTPAnswer
         switch finished {
         case .idle, .dropped:
+            return
+        case .held:
+            // The whole request is read; the connection stays open and silent (see Fault.hang).
+            exchange = .held
             return
         case .answeredEarly:
             if closeAfterResponse {
@@ -190,14 +245,14 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .control(let method, let path, let body):
             answer = ControlEndpoints.answer(method: method, path: path, body: body, state: state)
         case .upload(let upload):
+            let close = closeAfterResponse
             guard let delay else {
-                answer = Self.complete(upload, state: state)
-                break
+                answerUpload(upload, context: context, closeWhenWritten: close)
+                return
             }
             // A slow server: finish (record and answer) only once the delay has passed.
-            let close = closeAfterResponse
             context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-                self.respond(Self.complete(upload, state: self.state), context: context, closeWhenWritten: close)
+                self.answerUpload(upload, context: context, closeWhenWritten: close)
             }
             return
         }
@@ -208,42 +263,6 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
         } else {
             respond(answer, context: context, closeWhenWritten: closeAfterResponse)
-        }
-    }
-
-    private static func complete(_ upload: UploadExchange, state: EmulatorState) -> HTTPAnswer {
-        switch upload.finish() {
-        case .success(let document):
-            state.record(document)
-            return .json(DocumentInfo(document))
-        case .failure(let rejection):
-            return .rejection(rejection)
-        }
-    }
-
-    // MARK: - Responses
-
-    private func respond(_ answer: HTTPAnswer, context: ChannelHandlerContext, closeWhenWritten: Bool) {
-        if !isControl && answer.status >= 400 { state.countRejection() }
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(answer.body.count))
-        for (name, value) in answer.headers { headers.add(name: name, value: value) }
-        if closeAfterResponse || closeWhenWritten {
-            headers.add(name: "Connection", value: "close")
-        } else if version == .http1_0 {
-            headers.add(name: "Connection", value: "keep-alive")
-        }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        var body = context.channel.allocator.buffer(capacity: answer.body.count)
-        body.writeBytes(answer.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        lastResponseWritten = written
-        if closeWhenWritten {
-            let channel = context.channel
-            written.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// Counters reported by `GET /_emulator/stats`.
 public struct EmulatorStats: Sendable, Codable, Hashable {
@@ -6,8 +7,10 @@ public struct EmulatorStats: Sendable, Codable, Hashable {
     public var documents: Int
     /// Cloud API requests seen (control endpoints excluded).
     public var requests: Int
-    /// Requests answered with a status ≥ 400 or dropped by a fault.
+    /// Requests answered with a status ≥ 400, dropped or held by a fault.
     public var rejected: Int
+    /// Connections a `hang` fault holds open, silent, right now.
+    public var held: Int
 }
 
 /// Everything the event loops share, behind one lock. Critical sections are a few
@@ -21,6 +24,8 @@ final class EmulatorState: @unchecked Sendable {
     private var rejected = 0
     /// FIFO of injected faults with how many more requests each applies to.
     private var faults: [(fault: Fault, remaining: Int)] = []
+    /// Connections a `hang` fault holds, closed when the faults are cleared.
+    private var heldConnections: [ObjectIdentifier: any Channel] = [:]
     private var shuttingDown = false
 
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -61,7 +66,9 @@ final class EmulatorState: @unchecked Sendable {
     }
 
     func stats() -> EmulatorStats {
-        locked { EmulatorStats(documents: documents.count, requests: requests, rejected: rejected) }
+        locked {
+            EmulatorStats(documents: documents.count, requests: requests, rejected: rejected, held: heldConnections.count)
+        }
     }
 
     func inject(_ fault: Fault, count: Int) {
@@ -80,6 +87,30 @@ final class EmulatorState: @unchecked Sendable {
         }
     }
 
+    /// Keeps `channel` open and unanswered until the faults are cleared.
+    func hold(_ channel: any Channel) {
+        locked {
+            rejected += 1
+            heldConnections[ObjectIdentifier(channel)] = channel
+        }
+    }
+
+    /// The connection closed (the client gave up, or the faults were cleared).
+    func forget(_ channel: any Channel) {
+        _ = locked { heldConnections.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    /// Drops the queued faults and closes the held connections.
+    func clearFaults() {
+        let held = locked {
+            faults = []
+            defer { heldConnections = [:] }
+            return Array(heldConnections.values)
+        }
+        // Outside the lock: closing on the channel's own event loop runs its handlers at once.
+        for channel in held { channel.close(promise: nil) }
+    }
+
     /// True for the first caller only, so `shutdown()` may be called more than once.
     func beginShutdown() -> Bool {
         locked {
@@ -89,12 +120,12 @@ final class EmulatorState: @unchecked Sendable {
     }
 
     func reset() {
+        clearFaults()
         locked {
             documents = []
             requestsByPath = [:]
             requests = 0
             rejected = 0
-            faults = []
         }
     }
 }

@@ -1,9 +1,16 @@
 /// A misbehaviour the emulator applies to the next upload requests (`PUT /api/v1/documents`).
 ///
-/// JSON form (for `POST /_emulator/faults`), one object with a `type`:
+/// JSON form (for `POST /_emulator/faults`, as `{"fault": {...}, "count": N}`), one object with a `type`:
 /// `{"type":"status","status":503,"message":"down"}`,
 /// `{"type":"tooManyRequests","retryAfterSeconds":2}`,
-/// `{"type":"resetConnection"}`, `{"type":"delay","milliseconds":250}`.
+/// `{"type":"resetConnection"}`, `{"type":"delay","milliseconds":250}`,
+/// `{"type":"hang"}`, `{"type":"okNotJSON"}`, `{"type":"okHugeBody","bytes":52428800}`,
+/// `{"type":"throttle","bytesPerSecond":1048576}`.
+///
+/// Each injected fault applies to the next `count` uploads (default 1), then is used up; queued
+/// faults apply in FIFO order, and other requests (`/version`, control endpoints) never take one.
+/// `CloudEmulator.clearFaults()` (`POST /_emulator/faults/clear`) drops what is still queued and
+/// closes the connections `hang` holds; `reset()` does that too, and forgets the documents.
 public enum Fault: Sendable, Codable, Hashable {
     /// Answer this status with an error JSON `{"code":N,"message":"..."}`.
     case status(Int, message: String)
@@ -13,9 +20,22 @@ public enum Fault: Sendable, Codable, Hashable {
     case resetConnection
     /// Wait this long, then process the request normally.
     case delay(milliseconds: Int)
+    /// Read the whole request, then never answer: the connection stays open, silent, until the
+    /// faults are cleared (which closes it), the client gives up, or the emulator stops.
+    /// The document is not recorded. Other connections are served as usual meanwhile.
+    case hang
+    /// Accept the document (it is recorded), but answer 200 with an HTML page instead of JSON,
+    /// as a proxy or a misconfigured server might.
+    case okNotJSON
+    /// Accept the document (it is recorded), but answer 200 with a body of this many bytes,
+    /// streamed as the client reads it (memory stays at one piece, whatever the size).
+    case okHugeBody(bytes: Int)
+    /// Read the upload at most this fast (in pieces of `ReadThrottle.pieceBytes`), then process it
+    /// normally: a slow link that keeps moving. A tiny rate stops reading after the first piece.
+    case throttle(bytesPerSecond: Int)
 
     private enum CodingKeys: String, CodingKey {
-        case type, status, message, retryAfterSeconds, milliseconds
+        case type, status, message, retryAfterSeconds, milliseconds, bytes, bytesPerSecond
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,10 +56,18 @@ public enum Fault: Sendable, Codable, Hashable {
             self = .resetConnection
         case "delay":
             self = .delay(milliseconds: try container.decode(Int.self, forKey: .milliseconds))
+        case "hang":
+            self = .hang
+        case "okNotJSON":
+            self = .okNotJSON
+        case "okHugeBody":
+            self = .okHugeBody(bytes: try Self.positive(.bytes, in: container))
+        case "throttle":
+            self = .throttle(bytesPerSecond: try Self.positive(.bytesPerSecond, in: container))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container,
-                debugDescription: "unknown fault type \"\(type)\"; use status, tooManyRequests, resetConnection or delay")
+                debugDescription: "unknown fault type \"\(type)\"; use \(Self.typeNames)")
         }
     }
 
@@ -58,6 +86,28 @@ public enum Fault: Sendable, Codable, Hashable {
         case .delay(let milliseconds):
             try container.encode("delay", forKey: .type)
             try container.encode(milliseconds, forKey: .milliseconds)
+        case .hang:
+            try container.encode("hang", forKey: .type)
+        case .okNotJSON:
+            try container.encode("okNotJSON", forKey: .type)
+        case .okHugeBody(let bytes):
+            try container.encode("okHugeBody", forKey: .type)
+            try container.encode(bytes, forKey: .bytes)
+        case .throttle(let bytesPerSecond):
+            try container.encode("throttle", forKey: .type)
+            try container.encode(bytesPerSecond, forKey: .bytesPerSecond)
         }
+    }
+
+    /// Every `type`, for error messages.
+    static let typeNames = "status, tooManyRequests, resetConnection, delay, hang, okNotJSON, okHugeBody or throttle"
+
+    private static func positive(_ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> Int {
+        let value = try container.decode(Int.self, forKey: key)
+        guard value > 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "\(key.stringValue) must be at least 1, not \(value)")
+        }
+        return value
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// A complete response the handler writes: status, extra headers and a JSON body.
+/// A complete response the handler writes: status, extra headers and a body (JSON unless a fault says otherwise).
 struct HTTPAnswer: Sendable {
     var status: Int
     var headers: [(String, String)] = []
+    var contentType = "application/json; charset=utf-8"
     var body: [UInt8]
 
     static func json(_ value: some Encodable, status: Int = 200) -> HTTPAnswer {
@@ -20,6 +21,11 @@ struct HTTPAnswer: Sendable {
     static func rejection(_ rejection: Rejection) -> HTTPAnswer {
         error(rejection.status, rejection.message)
     }
+
+    /// The `okNotJSON` fault's answer: what a captive portal or a misrouted web server sends.
+    static let htmlPage = HTTPAnswer(
+        status: 200, contentType: "text/html; charset=utf-8",
+        body: Array("<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>\n".utf8))
 }
 
 struct ErrorBody: Codable, Sendable {

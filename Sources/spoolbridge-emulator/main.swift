@@ -10,7 +10,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         discussion: """
             Control endpoints (no API key): GET /_emulator/documents, GET /_emulator/stats,
             POST /_emulator/faults {"fault": {"type": "status", "status": 503, "message": "..."}, "count": 1},
-            POST /_emulator/reset.
+            POST /_emulator/faults/clear, POST /_emulator/reset. Fault types: see EmulatorKit's Fault.swift.
             """)
 
     @Option(help: "TCP port to listen on; 0 picks a free one (printed on the first line).")

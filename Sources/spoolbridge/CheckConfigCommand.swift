@@ -58,7 +58,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             client = try CloudClient(configuration: .init(
                 baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
                 allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
-                connectTimeout: .seconds(10), requestTimeout: .seconds(30)))
+                connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)))
         } catch {
             return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 78)
         }

@@ -82,13 +82,18 @@ struct ConfigurationTests {
     }
 
     @Test("limits must be positive")
-    func limits() {
+    func limits() throws {
         var zeroConnections = configuration("https://h")
         zeroConnections.maxConnections = 0
         #expect(throws: CloudClientError.self) { try zeroConnections.validate() }
         var zeroTimeout = configuration("https://h")
         zeroTimeout.connectTimeout = .zero
         #expect(throws: CloudClientError.self) { try zeroTimeout.validate() }
+        var zeroStall = configuration("https://h")
+        zeroStall.stallTimeout = .zero
+        let error = try #require(throws: CloudClientError.self) { try zeroStall.validate() }
+        #expect(error.code == .invalidLimit)
+        #expect(error.message.contains("delivery.stall_seconds"))
     }
 
     @Test("a missing or non-PEM CA file stops the client from being created")

@@ -8,49 +8,6 @@ import Testing
 /// The client against the real emulator on loopback.
 @Suite("Cloud client against the emulator")
 struct EmulatorUploadTests {
-    static let apiKey = "emulator-test-key-1f3a"
-
-    /// Runs `body` with a fresh emulator, a client and a temp directory, and tears them down.
-    private func withEmulator(
-        apiKey: String = EmulatorUploadTests.apiKey, requestTimeout: Duration = .seconds(60), maxConnections: Int = 4,
-        _ body: (CloudEmulator, CloudClient, TemporaryDirectory) async throws -> Void
-    ) async throws {
-        let emulator = try await CloudEmulator.start(CloudEmulator.Configuration(apiKey: Self.apiKey))
-        let directory = try TemporaryDirectory()
-        let client = try CloudClient(
-            configuration: .init(
-                baseURL: emulator.baseURL, apiKey: Secret(apiKey), maxConnections: maxConnections,
-                requestTimeout: requestTimeout))
-        do {
-            try await body(emulator, client, directory)
-        } catch {
-            try? await client.shutdown()
-            try? await emulator.shutdown()
-            directory.remove()
-            throw error
-        }
-        try await client.shutdown()
-        try await emulator.shutdown()
-        directory.remove()
-    }
-
-    private func expectFailure(
-        _ operation: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
-    ) async -> DeliveryFailure? {
-        do {
-            try await operation()
-            Issue.record("expected a DeliveryFailure", sourceLocation: sourceLocation)
-            return nil
-        } catch let failure as DeliveryFailure {
-            #expect(!failure.message.contains(Self.apiKey), sourceLocation: sourceLocation)
-            #expect(!failure.description.contains(Self.apiKey), sourceLocation: sourceLocation)
-            return failure
-        } catch {
-            Issue.record("expected a DeliveryFailure, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
-            return nil
-        }
-    }
-
     private let simple = DocumentRequest(username: "alice", portname: "Floor2", title: "report.pdf")
 
     @Test("an upload with every option arrives intact")
@@ -62,12 +19,12 @@ struct EmulatorUploadTests {
                 copies: 3, duplex: .longEdge, grayscale: true, pageSize: "A4", orientation: .landscape, providerID: 12)
             let request = DocumentRequest(username: "bob.smith", portname: "Queue-1", title: "Quarterly report.docx", options: options)
 
-            let info = try await client.uploadDocument(request, filePath: path, fileName: "Quarterly report.docx")
+            let receipt = try await client.uploadDocument(request, filePath: path, fileName: "Quarterly report.docx")
 
             let documents = emulator.documents()
             try #require(documents.count == 1)
             let received = documents[0]
-            #expect(info.uuid == received.uuid)
+            #expect(receipt == UploadReceipt(documentUUID: received.uuid, warning: nil))
             #expect(received.username == "bob.smith")
             #expect(received.portname == "Queue-1")
             #expect(received.title == "Quarterly report.docx")
@@ -173,7 +130,7 @@ struct EmulatorUploadTests {
             let uuids = try await withThrowingTaskGroup(of: String.self) { group in
                 for (index, path) in paths.enumerated() {
                     group.addTask {
-                        try await client.uploadDocument(simple, filePath: path, fileName: "doc\(index).pdf").uuid
+                        try await client.uploadDocument(simple, filePath: path, fileName: "doc\(index).pdf").documentUUID ?? ""
                     }
                 }
                 return try await group.reduce(into: Set<String>()) { $0.insert($1) }
@@ -261,17 +218,6 @@ struct EmulatorUploadTests {
         }
     }
 
-    @Test("a request slower than the request timeout fails transiently")
-    func requestTimeout() async throws {
-        try await withEmulator(requestTimeout: .milliseconds(300)) { emulator, client, directory in
-            let path = try directory.file("a.pdf", bytes: [1])
-            emulator.inject(.delay(milliseconds: 3_000), count: 1)
-            let failure = await expectFailure { _ = try await client.uploadDocument(simple, filePath: path, fileName: "a.pdf") }
-            #expect(failure?.kind == .transient)
-            #expect(failure?.httpStatus == nil)
-        }
-    }
-
     @Test("a missing document file is permanent and sends nothing")
     func missingFile() async throws {
         try await withEmulator { emulator, client, directory in
@@ -288,7 +234,7 @@ struct EmulatorUploadTests {
         // Bound but not listening: connections are refused.
         let reserved = try ReservedPort()
         let url = "http://127.0.0.1:\(reserved.port)"
-        let client = try CloudClient(configuration: .init(baseURL: url, apiKey: Secret(Self.apiKey)))
+        let client = try CloudClient(configuration: .init(baseURL: url, apiKey: Secret(EmulatorClientFixture.apiKey)))
         let failure = await expectFailure { _ = try await client.version() }
         try await client.shutdown()
         #expect(failure?.kind == .transient)

@@ -42,7 +42,7 @@ struct TLSTests {
     func httpToHTTPS() async throws {
         let server = try await TLSTestServer.start()
         let client = try CloudClient(
-            configuration: .init(baseURL: "http://127.0.0.1:\(server.port)", apiKey: Secret("tls-key"), requestTimeout: .seconds(5)))
+            configuration: .init(baseURL: "http://127.0.0.1:\(server.port)", apiKey: Secret("tls-key"), stallTimeout: .seconds(5)))
         await #expect(throws: DeliveryFailure.self) { _ = try await client.version() }
         try await client.shutdown()
         try await server.shutdown()

@@ -262,6 +262,12 @@ struct ConfigurationErrorTests {
             mentioning: fragments)
     }
 
+    @Test(arguments: ["0", "-1", "0.0", "100000", "nan", "\"60\""])
+    func stallSecondsMustBeAPositiveNumber(value: String) {
+        let text = minimalCloud + "\n[delivery]\nstall_seconds = \(value)\n"
+        expectRefusal(text, code: .invalidValue, key: "delivery.stall_seconds", line: line(of: "stall_seconds", in: text))
+    }
+
     @Test func theDescriptionIsFileLineKeyMessage() {
         let text = withHotFolder("""
             path = "/srv/print/a"

@@ -53,6 +53,7 @@ struct ValidConfigurationTests {
         #expect(configuration.delivery.concurrency == 4)
         #expect(configuration.delivery.maxAgeHours == 72)
         #expect(configuration.retryPolicy.maxAgeSeconds == Double(72 * 3600))
+        #expect(configuration.delivery.stallSeconds == 60)
         #expect(configuration.hotFolders.isEmpty)
     }
 
@@ -83,6 +84,13 @@ struct ValidConfigurationTests {
         let configuration = try ConfigurationLoader.parse(minimalCloud + "\n[delivery]\nmax_age_hours = 0\n", file: configFile)
         #expect(configuration.delivery.maxAgeHours == nil)
         #expect(configuration.retryPolicy.maxAgeSeconds == nil)
+    }
+
+    @Test func stallSecondsTakesWholeAndFractionalSeconds() throws {
+        let whole = try ConfigurationLoader.parse(minimalCloud + "\n[delivery]\nstall_seconds = 120\n", file: configFile)
+        #expect(whole.delivery.stallSeconds == 120)
+        let fraction = try ConfigurationLoader.parse(minimalCloud + "\n[delivery]\nstall_seconds = 2.5\n", file: configFile)
+        #expect(fraction.delivery.stallSeconds == 2.5)
     }
 
     @Test func plainHTTPIsAcceptedWhenExplicitlyAllowed() throws {
