@@ -37,6 +37,28 @@ struct DeliveryServiceTests {
         }
     }
 
+    @Test func aTwoHundredWithAnUnreadableBodyIsDeliveredOnceWithAWarning() async throws {
+        try await withDelivery(jobs: 2, concurrency: 1, faults: [.okNotJSON, .okHugeBody(bytes: 50 << 20)]) { harness in
+            try await harness.waitUntilAllDelivered()
+            #expect(harness.emulator.documents().count == 2, "each accepted once, never re-sent")
+            let warnings = harness.logs.lines.filter { $0.contains("answer was unexpected") }
+            #expect(warnings.count == 2, "\(warnings)")
+            let jobs = try harness.outbox.jobs()
+            #expect(jobs.allSatisfy { $0.state == .delivered && $0.documentUUID == nil })
+        }
+    }
+
+    @Test func aCloudThatNeverAnswersTripsTheStallDeadlineAndTheJobIsDeliveredOnceItAnswers() async throws {
+        try await withDelivery(jobs: 1, concurrency: 1, stall: .seconds(1), faults: [.hang]) { harness in
+            try await harness.waitUntil("the stall is noticed") {
+                harness.logs.lines.contains { $0.contains("the cloud is unavailable") && $0.contains("stall") }
+            }
+            try await harness.waitUntilAllDelivered()
+            #expect(harness.emulator.documents().count == 1)
+            #expect(harness.logs.lines.contains { $0.contains("the cloud answers again") })
+        }
+    }
+
     // MARK: Harness
 
     struct Harness {
@@ -63,6 +85,7 @@ struct DeliveryServiceTests {
 
     func withDelivery(
         jobs count: Int, concurrency: Int = 2, failFirstCommits: Int = 0, cancelBeforeFirstCommit: Bool = false,
+        stall: Duration = .seconds(60), faults: [Fault] = [.delay(milliseconds: 30)],
         _ body: (Harness) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "spoolbridge-delivery-\(UInt32.random(in: .min ... .max))"
@@ -78,23 +101,32 @@ struct DeliveryServiceTests {
             ids.append(try outbox.enqueue(submission, payload: writer).jobID)
         }
         let emulator = try await CloudEmulator.start(CloudEmulator.Configuration(apiKey: "delivery-test-key"))
-        emulator.inject(.delay(milliseconds: 30), count: count)  // keep several uploads in flight at once
-        let client = try CloudClient(configuration: .init(baseURL: emulator.baseURL, apiKey: Secret("delivery-test-key")))
+        // By default a small delay, so several uploads are in flight at once.
+        for fault in faults { emulator.inject(fault, count: fault == .delay(milliseconds: 30) ? count : 1) }
+        let client = try CloudClient(configuration: .init(
+            baseURL: emulator.baseURL, apiKey: Secret("delivery-test-key"), stallTimeout: stall))
         let store = FaultyStore(outbox: outbox, failFirst: failFirstCommits,
                                 cancelBeforeFirstCommit: cancelBeforeFirstCommit ? ids.first : nil)
         let logs = CapturedLogs()
         let service = DeliveryService(store: store, outbox: outbox, client: client, concurrency: concurrency,
                                       logger: logs.logger)
         let group = ServiceGroup(services: [service], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            try await body(Harness(outbox: outbox, store: store, emulator: emulator, logs: logs))
-            await group.triggerGracefulShutdown()
-            try await tasks.next()
+        var failure: (any Error)?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                defer { tasks.cancelAll() }
+                try await body(Harness(outbox: outbox, store: store, emulator: emulator, logs: logs))
+                await group.triggerGracefulShutdown()
+                try await tasks.next()
+            }
+        } catch {
+            failure = error
         }
+        // Whatever happened: the HTTP client traps if it is released without a shutdown.
         try await client.shutdown()
         try await emulator.shutdown()
+        if let failure { throw failure }
     }
 }
 
@@ -132,9 +164,12 @@ final class FaultyStore: DeliveryStore {
                 injected.withLock { $0 += 1 }
                 throw OutboxError(.diskFull, "the outbox database cannot grow: the disk is full (injected)")
             }
-            if let id = pendingCancel.withLock({ id in defer { id = nil }; return id }),
-               outcomes.contains(where: { $0.jobID == id })
-            {
+            let cancel = pendingCancel.withLock { pending -> JobID? in
+                guard let id = pending, outcomes.contains(where: { $0.jobID == id }) else { return nil }
+                pending = nil
+                return id
+            }
+            if let id = cancel {
                 // The job goes back to the queue and an admin cancels it, before its result is recorded.
                 _ = try outbox.completeAndClaim([], release: [id], claimLimit: 0)
                 _ = try outbox.cancel(id)
