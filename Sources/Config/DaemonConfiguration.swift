@@ -17,6 +17,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
         /// `spool.keep_finished_days`: delivered and cancelled jobs older than this are forgotten;
         /// nil (0 in the file) keeps them for ever.
         public var keepFinishedDays: Int?
+        /// True when the file does not set `directory` (see `SpoolDirectoryDefault`).
+        public var directoryIsDefault = false
 
         /// How long a finished job's row is kept, in seconds; nil keeps it for ever.
         public var keepFinishedSeconds: Double? { keepFinishedDays.map { Double($0) * 86_400 } }

@@ -52,10 +52,11 @@ struct TableReader {
         let maxMB = try t.int("max_document_mb", default: 200, in: 1...200, why: "the cloud accepts at most 200 MB")
         let minFreeMB = try t.int("min_free_mb", default: 256, in: 0...1_000_000, why: nil)
         let keepDays = try t.int("keep_finished_days", default: 7, in: 0...36_500, why: "days; 0 keeps finished jobs for ever")
+        let directory = try t.optionalPath("directory")
         return .init(
-            directory: try t.path("directory", default: "/var/lib/spoolbridge"),
+            directory: directory ?? SpoolDirectoryDefault.current,
             maxDocumentBytes: Int64(maxMB) << 20, minFreeBytes: Int64(minFreeMB) << 20,
-            keepFinishedDays: keepDays == 0 ? nil : keepDays)
+            keepFinishedDays: keepDays == 0 ? nil : keepDays, directoryIsDefault: directory == nil)
     }
 
     private func deliverySettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.Delivery {

@@ -32,6 +32,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
             print("api key: read from \(key.origin)")
             for warning in key.warnings { print("warning: \(warning)") }
+            print("spool: \(configuration.spool.directory)\(configuration.spool.directoryIsDefault ? " ([spool] directory is not set: the default for this user)" : "")")
             var report = StartupReport()
             for folder in configuration.hotFolders {
                 report.check(hotFolder: folder.path, port: folder.port)

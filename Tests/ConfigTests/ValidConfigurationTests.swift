@@ -47,7 +47,7 @@ struct ValidConfigurationTests {
         #expect(configuration.cloud.apiKeyFile == nil)
         #expect(configuration.cloud.caFile == nil)
         #expect(configuration.cloud.allowInsecureHTTP == false)
-        #expect(configuration.spool.directory == "/var/lib/spoolbridge")
+        #expect(configuration.spool.directory == SpoolDirectoryDefault.current)
         #expect(configuration.spool.maxDocumentBytes == 200 * 1024 * 1024)
         #expect(configuration.spool.minFreeBytes == 256 * 1024 * 1024)
         #expect(configuration.delivery.concurrency == 4)
@@ -127,5 +127,16 @@ struct ValidConfigurationTests {
             guard let error = error as? ConfigError else { return false }
             return error.code == .unreadable && error.description.contains(path)
         }
+    }
+
+    @Test func theDefaultSpoolIsOneTheRunningUserCanCreate() {
+        let systemd = ["STATE_DIRECTORY": "/var/lib/spoolbridge", "HOME": "/root"]
+        #expect(SpoolDirectoryDefault.directory(environment: systemd, effectiveUID: 998) == "/var/lib/spoolbridge")
+        #expect(SpoolDirectoryDefault.directory(environment: ["HOME": "/root"], effectiveUID: 0) == "/var/lib/spoolbridge")
+        #expect(SpoolDirectoryDefault.directory(environment: ["HOME": "/home/alice"], effectiveUID: 1000)
+            == "/home/alice/.local/state/spoolbridge")
+        #expect(SpoolDirectoryDefault.directory(
+            environment: ["HOME": "/home/alice", "XDG_STATE_HOME": "/srv/state"], effectiveUID: 1000) == "/srv/state/spoolbridge")
+        #expect(SpoolDirectoryDefault.directory(environment: [:], effectiveUID: 1000) == "/var/lib/spoolbridge")
     }
 }
