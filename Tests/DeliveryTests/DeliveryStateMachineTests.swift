@@ -85,7 +85,7 @@ struct DeliveryStateMachineTests {
 
     // MARK: Commit failures
 
-    @Test func aFailedCommitKeepsItsResultsAndTriesAgainWithBackoff() {
+    @Test func aFailedCommitKeepsItsResultsAndTriesAgainWithBackoff() throws {
         var machine = Machine(settings: .init(concurrency: 1))
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...1))), now: t0)
@@ -93,20 +93,21 @@ struct DeliveryStateMachineTests {
         _ = machine.handle(.sendFinished(outcome), now: t0)
 
         let failed = machine.handle(.commitFailed(reason: "disk full"), now: t0)
-        let retryAt = try? #require(failed.armedAt)
+        let retryAt = try #require(failed.armedAt)
         #expect(failed.contains { if case .report(.commitFailing("disk full", _)) = $0 { true } else { false } })
         #expect(machine.pendingOutcomes == [outcome])
         #expect(failed.commits.isEmpty)
 
         // A second failure with the same reason is not reported again.
-        let again = machine.handle(.timerFired, now: retryAt!)
+        let again = machine.handle(.timerFired, now: retryAt)
         #expect(again.commits.map(\.outcomes) == [[outcome]])
-        let second = machine.handle(.commitFailed(reason: "disk full"), now: retryAt!)
+        let second = machine.handle(.commitFailed(reason: "disk full"), now: retryAt)
         #expect(!second.contains { if case .report = $0 { true } else { false } })
-        #expect(second.armedAt! > retryAt!, "the backoff grows")
+        #expect(try #require(second.armedAt) > retryAt, "the backoff grows")
 
-        _ = machine.handle(.timerFired, now: second.armedAt!)
-        let recovered = machine.handle(.commitSucceeded(DeliveryCommit(completed: [job(1, .delivered)])), now: second.armedAt!)
+        let secondRetry = try #require(second.armedAt)
+        _ = machine.handle(.timerFired, now: secondRetry)
+        let recovered = machine.handle(.commitSucceeded(DeliveryCommit(completed: [job(1, .delivered)])), now: secondRetry)
         #expect(recovered.contains(.report(.commitRecovered(failedAttempts: 2))))
         #expect(machine.pendingOutcomes.isEmpty)
     }
@@ -136,7 +137,7 @@ struct DeliveryStateMachineTests {
 
     // MARK: Outages
 
-    @Test func anOutageHoldsDeliveryReleasesClaimsAndProbes() {
+    @Test func anOutageHoldsDeliveryReleasesClaimsAndProbes() throws {
         var machine = Machine(settings: .init(concurrency: 2))
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...5))), now: t0)
@@ -146,8 +147,8 @@ struct DeliveryStateMachineTests {
         #expect(down.contains(.report(.cloudUnavailable(failure))))
         #expect(down.commits == [.init(outcomes: [.deferred(JobID(1), failure)], release: [JobID(3), JobID(4), JobID(5)], claim: 0)])
         #expect(down.sent.isEmpty)
-        let probeAt = try? #require(down.armedAt)
-        #expect(probeAt! <= t0.adding(seconds: machine.settings.probeBaseSeconds))
+        let probeAt = try #require(down.armedAt)
+        #expect(probeAt <= t0.adding(seconds: machine.settings.probeBaseSeconds))
 
         // Job 2, in flight when the outage began, fails too: deferred, not counted against the probe.
         _ = machine.handle(.commitSucceeded(DeliveryCommit()), now: t0)
@@ -157,10 +158,10 @@ struct DeliveryStateMachineTests {
 
         _ = machine.handle(.commitSucceeded(DeliveryCommit()), now: t0)
         #expect(machine.handle(.workMayBeDue, now: t0).isEmpty, "new work waits for the probe")
-        #expect(machine.handle(.timerFired, now: probeAt!) == [.probe])
+        #expect(machine.handle(.timerFired, now: probeAt) == [.probe])
     }
 
-    @Test func aFailedProbeBacksOffUpToTheCap() {
+    @Test func aFailedProbeBacksOffUpToTheCap() throws {
         var machine = downMachine()
         var now = t0
         var delays: [Double] = []
@@ -169,11 +170,11 @@ struct DeliveryStateMachineTests {
             now = outage.nextProbeAt
             #expect(machine.handle(.timerFired, now: now) == [.probe])
             let actions = machine.handle(.probeFinished(outageFailure), now: now)
-            let next = try? #require(actions.armedAt)
-            delays.append(next!.seconds(since: now))
+            let next = try #require(actions.armedAt)
+            delays.append(next.seconds(since: now))
         }
         #expect(delays.allSatisfy { $0 <= machine.settings.probeMaxSeconds })
-        #expect(delays.last! >= machine.settings.probeMaxSeconds / 2)
+        #expect(try #require(delays.last) >= machine.settings.probeMaxSeconds / 2)
     }
 
     @Test func aProbeHonoursRetryAfter() {
