@@ -40,19 +40,20 @@ sample() { # label -> "fds threads rss_kb"
     echo "$fds $threads $rss"
 }
 cups_jobs() { # round, count: hands jobs to the daemon as CUPS would, 4 at a time
-    local round=$1 count=$2 worker
+    local round=$1 count=$2 worker pids=()
     for worker in 0 1 2 3; do
         (
             local n
             for ((n = worker; n < count; n += 4)); do
                 env -i DEVICE_URI="spoolbridge:/Soak" PRINTER=Soak SPOOLBRIDGE_SOCKET="$WORK/run/backend.sock" \
-                    CONTENT_TYPE=application/pdf "$BIN/spoolbridge-backend" "$((round * 10000 + n))" bench \
+                    CONTENT_TYPE=application/pdf "$BIN/spoolbridge-backend" "$((round * 10000 + n + 1))" bench \
                     "cups-$round-$n" 1 "job-uuid=urn:uuid:soak-$round-$n-$$" "$WORK/cups-doc.pdf" 2>>"$WORK/backend.err" \
                     || echo "backend exit $? for cups-$round-$n" >>"$WORK/backend.failures"
             done
         ) &
+        pids+=($!)
     done
-    wait
+    wait "${pids[@]}"  # not a bare `wait`: the daemon and the emulator are children too
 }
 
 first_sample="" t0=$EPOCHREALTIME
@@ -61,10 +62,20 @@ for ((round = 0; round < ROUNDS; round++)); do
     for ((n = 0; n < FILES_PER_ROUND; n++)); do head -c "$FILE_BYTES" /dev/urandom >"$WORK/stage/$round/hot-$round-$n.pdf"; done
     find "$WORK/stage/$round" -type f -exec mv -t "$WORK/hot" -- {} +
     cups_jobs "$round" "$CUPS_PER_ROUND"
-    if [[ -z $first_sample ]]; then
-        wait_for_documents 1000 300
+    submitted=$(((round + 1) * (FILES_PER_ROUND + CUPS_PER_ROUND)))
+    if [[ -z $first_sample ]] && ((submitted >= 1000)); then
+        # Both samples are taken the same way: everything submitted delivered, then 6 s of idle, so
+        # the thread pools' idle workers have gone (libdispatch lets them linger a few seconds).
+        wait_for_documents "$submitted" 300
+        nap 6
         first_sample=$(sample)
-        note "after 1,000 jobs: fds threads rss_kb = $first_sample"
+        note "after the first $submitted jobs: fds threads rss_kb = $first_sample"
+    fi
+    if [[ -z ${mid_sample:-} ]] && ((submitted >= TOTAL / 2)); then
+        wait_for_documents "$submitted" 300
+        nap 6
+        mid_sample=$(sample)
+        note "after $submitted jobs: fds threads rss_kb = $mid_sample"
     fi
     # An outage of 5-10 s: every upload is answered 503 until it is over.
     outage=$((5 + RANDOM % 6))
@@ -81,26 +92,30 @@ until "$BIN/spoolbridge" status --config "$WORK/daemon.toml" | grep -q "queued 0
     nap 0.2
 done
 elapsed=$(calc "$EPOCHREALTIME - $t0")
+nap 6
 last_sample=$(sample)
 curl -sS "$EMU_URL/_emulator/documents" >"$WORK/documents.json"
 titles=$(grep -o '"title" *: *"[^"]*"' "$WORK/documents.json" | sort)
 received=$(grep -c . <<<"$titles")
 distinct=$(uniq <<<"$titles" | grep -c .)
 left=$(find "$WORK/hot" -maxdepth 1 -type f | wc -l)
-failures=$(cat "$WORK/backend.failures" 2>/dev/null | wc -l)
+failures=0
+[[ -f "$WORK/backend.failures" ]] && failures=$(wc -l <"$WORK/backend.failures")
 outage_lines=$(grep -c "the cloud is unavailable" "$WORK/daemon.log" || true)
 log_lines=$(wc -l <"$WORK/daemon.log")
 stop_process "$DAEMON_PID"
 
 read -r fds1 threads1 rss1 <<<"$first_sample"
+read -r fdsm threadsm rssm <<<"$mid_sample"
 read -r fds2 threads2 rss2 <<<"$last_sample"
 pct() { calc "($2 - $1) * 100 / $1"; }
 machine_line
 echo "soak: $TOTAL jobs ($((ROUNDS * FILES_PER_ROUND)) hot-folder files, $((ROUNDS * CUPS_PER_ROUND)) CUPS jobs of $FILE_BYTES bytes), $ROUNDS outages of 5-10 s, $elapsed s"
-printf '%-16s %14s %10s %9s\n' "measure" "after 1,000" "at the end" "change %"
-printf '%-16s %14s %10s %9s\n' "open fds" "$fds1" "$fds2" "$(pct "$fds1" "$fds2")"
-printf '%-16s %14s %10s %9s\n' "threads" "$threads1" "$threads2" "$(pct "$threads1" "$threads2")"
-printf '%-16s %14s %10s %9s\n' "RSS (KiB)" "$rss1" "$rss2" "$(pct "$rss1" "$rss2")"
+printf '%-12s %13s %10s %10s %13s %13s\n' "measure" "after ~1,000" "halfway" "at the end" "change % 1k" "change % 1/2"
+for row in "open fds:$fds1:$fdsm:$fds2" "threads:$threads1:$threadsm:$threads2" "RSS (KiB):$rss1:$rssm:$rss2"; do
+    IFS=: read -r name a m b <<<"$row"
+    printf '%-12s %13s %10s %10s %13s %13s\n' "$name" "$a" "$m" "$b" "$(pct "$a" "$b")" "$(pct "$m" "$b")"
+done
 echo "documents received: $received, distinct titles: $distinct of $TOTAL (duplicates: $((received - distinct)))"
 echo "left in the hot folder: $left; CUPS backend failures: $failures"
 echo "log: $log_lines lines, 'the cloud is unavailable' $outage_lines times"
