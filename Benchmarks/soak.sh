@@ -26,6 +26,8 @@ bench_init
 start_emulator
 
 mkdir -p "$WORK/run" "$WORK/stage"
+# As systemd/spoolbridge.service runs the daemon (set SOAK_MALLOC_ARENA_MAX= to see glibc's default).
+export MALLOC_ARENA_MAX=${SOAK_MALLOC_ARENA_MAX-2}
 write_config "$WORK/daemon.toml" "$WORK/spool" "$WORK/hot"
 sed -i "s|^\[cups\]|[cups]\nsocket = \"$WORK/run/backend.sock\"|; s|^enabled = false||" "$WORK/daemon.toml"
 start_daemon "$WORK/daemon.toml" "$WORK/daemon.log"
@@ -64,16 +66,16 @@ for ((round = 0; round < ROUNDS; round++)); do
     cups_jobs "$round" "$CUPS_PER_ROUND"
     submitted=$(((round + 1) * (FILES_PER_ROUND + CUPS_PER_ROUND)))
     if [[ -z $first_sample ]] && ((submitted >= 1000)); then
-        # Both samples are taken the same way: everything submitted delivered, then 6 s of idle, so
+        # Both samples are taken the same way: everything submitted delivered, then 15 s of idle, so
         # the thread pools' idle workers have gone (libdispatch lets them linger a few seconds).
         wait_for_documents "$submitted" 300
-        nap 6
+        nap 15
         first_sample=$(sample)
         note "after the first $submitted jobs: fds threads rss_kb = $first_sample"
     fi
     if [[ -z ${mid_sample:-} ]] && ((submitted >= TOTAL / 2)); then
         wait_for_documents "$submitted" 300
-        nap 6
+        nap 15
         mid_sample=$(sample)
         note "after $submitted jobs: fds threads rss_kb = $mid_sample"
     fi
@@ -92,7 +94,7 @@ until "$BIN/spoolbridge" status --config "$WORK/daemon.toml" | grep -q "queued 0
     nap 0.2
 done
 elapsed=$(calc "$EPOCHREALTIME - $t0")
-nap 6
+nap 15
 last_sample=$(sample)
 curl -sS "$EMU_URL/_emulator/documents" >"$WORK/documents.json"
 titles=$(grep -o '"title" *: *"[^"]*"' "$WORK/documents.json" | sort)
