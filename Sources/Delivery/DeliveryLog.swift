@@ -6,8 +6,17 @@ import SpoolbridgeCore
 /// change of the cloud's or the outbox's health (never one per retry).
 struct DeliveryLog: Sendable {
     let logger: Logger
+    var observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)? = nil
+    var now: @Sendable () -> Timestamp = { Timestamp(millisecondsSince1970: 0) }
+    let metrics = DeliveryMetrics()
+
+    func uploadFinished(_ job: Job, outcome: DeliveryOutcome, duration: Duration) {
+        metrics.uploadFinished(job, outcome: outcome, duration: duration)
+    }
 
     func report(_ notice: DeliveryStateMachine.Notice) {
+        metrics.report(notice)
+        observer?(notice, now())
         switch notice {
         case .jobUpdated(let job, let placement):
             jobUpdated(job, placement: placement)

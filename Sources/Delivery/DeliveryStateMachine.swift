@@ -47,6 +47,9 @@ public struct DeliveryStateMachine: Sendable {
         case probeFinished(DeliveryFailure?)
         case commitSucceeded(DeliveryCommit)
         case commitFailed(reason: String)
+        /// `[delivery] concurrency` changed (a reload): more slots start sends at once; fewer let the
+        /// requests in flight finish and send nothing new until the count is below the new limit.
+        case concurrencyChanged(Int)
         case shutdownRequested
     }
 
@@ -101,7 +104,7 @@ public struct DeliveryStateMachine: Sendable {
         case backingOff(until: Timestamp)
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     public private(set) var health: Health = .up
     /// Claimed (`uploading` in the outbox) but not sent: a crash merely queues them again.
     public private(set) var ready: [Job] = []
@@ -152,6 +155,10 @@ public struct DeliveryStateMachine: Sendable {
             commitSucceeded(result, &actions)
         case .commitFailed(let reason):
             commitFailed(reason, now: now, &actions)
+        case .concurrencyChanged(let concurrency):
+            let updated = Settings(concurrency: concurrency)
+            settings.concurrency = updated.concurrency
+            settings.prefetch = updated.prefetch
         case .shutdownRequested:
             isShuttingDown = true
             pendingRelease += ready.map(\.id)

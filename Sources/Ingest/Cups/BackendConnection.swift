@@ -162,6 +162,7 @@ struct BackendConnection {
         }
         switch result {
         case .created(let id):
+            IngestMetrics.ingested(source: "cups", port: request.portname)
             log.info("queued CUPS job \(header.cupsJobID) from \(header.printer.isEmpty ? "?" : header.printer) as job \(id): \(payload.byteCount) bytes for \(request.username) on port \(request.portname)")
         case .duplicate(let id):
             log.info("CUPS job \(header.cupsJobID) was handed over again; it is already job \(id)")

@@ -100,6 +100,9 @@ extension HotFolderEngine {
         for outcome in outcomes {
             switch outcome {
             case .claimed(let id, let path):
+                if let place = places[path] {
+                    IngestMetrics.ingested(source: "hotfolder", port: folders[place.folder].port)
+                }
                 logger.info("took file as a job", metadata: [
                     "file": "\(path)", "job-id": "\(id)", "folder": "\(places[path].map { folders[$0.folder].path } ?? "")",
                 ])
