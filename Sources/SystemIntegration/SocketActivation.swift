@@ -26,7 +26,9 @@ public enum SocketActivation {
 
     /// Checks that `fd` is a listening Unix stream socket bound to `path`.
     public static func check(_ fd: Int32, isListeningAt path: String) -> Mismatch? {
-        let result = path.withCString { sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, $0, 0) }
+        // SOCK_STREAM is 1 on Linux; spelled out because naming Glibc's constant in a file that imports CSystemd
+        // makes the release (whole-module) build lose sight of the socket constants in SystemdNotifier.
+        let result = path.withCString { sd_is_socket_unix(fd, 1, 1, $0, 0) }
         if result > 0 { return nil }
         return Mismatch(description: """
             the socket systemd passed (spoolbridge.socket) is not a listening Unix socket at \(path) ([cups] socket); \
