@@ -67,3 +67,11 @@ func healthObject(_ body: String) throws -> [String: Any] {
     }
     return object
 }
+
+/// Runs blocking test work (waiting on a socket or a child process) on a Dispatch thread, never on one of the
+/// cooperative pool's few threads, which the tests running in parallel need.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

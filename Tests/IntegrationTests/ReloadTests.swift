@@ -15,7 +15,7 @@ struct ReloadTests {
         let daemon = try DaemonProcess(in: directory, cloudURL: emulator.baseURL, extraConfig: folder(first, "First"))
         let notify = try NotifySocket(in: directory)
         try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
-        #expect(notify.waitFor("READY=1", timeout: .seconds(10)) != nil)
+        #expect(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) } != nil)
 
         // A job in flight across the reload: the cloud holds its answer for a while.
         emulator.inject(.delay(milliseconds: 1500))
@@ -26,7 +26,7 @@ struct ReloadTests {
         try (config.replacingOccurrences(of: "concurrency = 4", with: "concurrency = 2") + "\n" + folder(second, "Second"))
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         kill(daemon.process!.processIdentifier, SIGHUP)
-        let messages = try #require(notify.waitFor("READY=1", timeout: .seconds(10)))
+        let messages = try #require(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) })
         let reloading = try #require(messages.first { $0.contains("RELOADING=1") }, "\(messages)")
         #expect(reloading.contains("MONOTONIC_USEC="))
         #expect(messages.firstIndex { $0.contains("RELOADING=1") }! < messages.firstIndex { $0.contains("READY=1") }!)
@@ -55,14 +55,14 @@ struct ReloadTests {
             """)
         let notify = try NotifySocket(in: directory)
         try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
-        #expect(notify.waitFor("READY=1", timeout: .seconds(10)) != nil)
+        #expect(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) } != nil)
 
         let good = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         try (good + "\n[spool]\nbogus = 1\n").write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         let check = try daemon.cli(["check-config", "--offline"])
         #expect(check.status == 78)
         kill(daemon.process!.processIdentifier, SIGHUP)
-        #expect(notify.waitFor("READY=1", timeout: .seconds(10)) != nil)
+        #expect(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) } != nil)
         // check-config says "spoolbridge: configuration refused: FILE:LINE: KEY: …"; the log says the same.
         let refusal = check.output.replacingOccurrences(of: "spoolbridge: ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(daemon.log.contains(refusal), "log: \(daemon.log)\ncheck-config: \(refusal)")
@@ -76,7 +76,7 @@ struct ReloadTests {
         try good.replacingOccurrences(of: "min_free_mb = 0", with: "min_free_mb = 1")
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         kill(daemon.process!.processIdentifier, SIGHUP)
-        #expect(notify.waitFor("READY=1", timeout: .seconds(10)) != nil)
+        #expect(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) } != nil)
         #expect(daemon.log.contains("take effect only after a restart"))
         #expect(daemon.log.contains("settings=spool.min_free_mb"), "\(daemon.log)")
         daemon.stop()

@@ -28,11 +28,11 @@ struct SocketActivationTests {
             daemon.log.contains("spoolbridge is running")
         }
         #expect(daemon.log.contains("activation=\"passed by systemd\""), "\(daemon.log)")
-        let answer = early.readLine()
+        let answer = try await offPool { early.readLine() }
         #expect(answer?.isEmpty == false, "the queued connection was served")
         try await waitUntil("the refusal logged") { daemon.log.contains("refused a CUPS backend connection") }
 
-        child.terminate()
+        try await offPool { child.terminate() }
         #expect(child.exitStatus == 0, "\(daemon.log)")
         #expect(fileExists(socketPath), "the socket file is systemd's: the daemon leaves it")
         let later = try UnixClient(path: socketPath)  // still listening: queued for the next start
@@ -51,7 +51,7 @@ struct SocketActivationTests {
         let child = try ActivatedProcess(
             executable: Executables.path("spoolbridge"), arguments: ["run", "--config", daemon.configPath],
             listenFD: listener.fd, logPath: daemon.logPath)
-        let status = child.waitForExit()
+        let status = try await offPool { child.waitForExit() }
         #expect(status != 0)
         #expect(daemon.log.contains("ListenStream="), "\(daemon.log)")
     }
@@ -75,7 +75,7 @@ struct ListeningUnixSocket {
 }
 
 /// A connected client with a 5 s receive timeout.
-struct UnixClient {
+struct UnixClient: Sendable {
     let fd: Int32
 
     init(path: String) throws {
@@ -118,7 +118,7 @@ func unixAddress(_ path: String) -> sockaddr_un {
 
 /// Starts a process the way systemd does for socket activation: the socket as fd 3, LISTEN_FDS=1 and
 /// LISTEN_PID set to the process's own pid (a shell sets it to `$$` and `exec`s, keeping the pid).
-final class ActivatedProcess {
+final class ActivatedProcess: @unchecked Sendable {
     let pid: pid_t
     private var status: Int32?
 
