@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: deps build demo test bench bench-cups deb clean
+.PHONY: deps build demo test bench bench-cups deb test-deb clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,3 +36,7 @@ deb: deps
 
 clean:
 	rm -rf .build .build-release
+
+# Build, install, check, remove and purge the .deb on this machine (root on Debian; skips otherwise).
+test-deb: deps
+	packaging/test-deb.sh

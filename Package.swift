@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // The domain: pure values, no I/O, no dependencies.
@@ -54,12 +56,14 @@ let package = Package(
         ]),
         .target(name: "Ingest", dependencies: [
             "SpoolbridgeCore", "Outbox",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "Delivery", dependencies: [
             "SpoolbridgeCore", "Outbox", "CloudAPI",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -68,14 +72,27 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Health, metrics and the operator's HTTP endpoint: pure evaluators plus a small NIO server.
+        .target(name: "Observability", dependencies: [
+            "SpoolbridgeCore", "Outbox", "Config",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Composition root: builds the services from a Config and runs them in a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Ingest", "Delivery", "SystemIntegration",
+            "Observability",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "spoolbridge", dependencies: [
-            "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Daemon", "SystemIntegration",
+            "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Daemon", "SystemIntegration", "Observability",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -110,6 +127,11 @@ let package = Package(
             "Ingest", "Outbox", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SystemIntegrationTests", dependencies: ["SystemIntegration"]),
+        .testTarget(name: "ObservabilityTests", dependencies: [
+            "Observability", "SpoolbridgeCore", "Outbox", "Config",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // A private cupsd with the built backend installed; the real daemon or an in-process listener.
         .testTarget(name: "CupsTests", dependencies: [
             "SpoolbridgeCore", "Outbox", "Ingest", "CCups",

@@ -68,6 +68,7 @@ src="$work/spoolbridge-$version"
 mkdir -p "$src/staged"
 cp -a "$repo/packaging/debian" "$src/debian"
 cp "$repo/systemd/spoolbridge.service" "$src/debian/spoolbridge.service"
+cp "$repo/systemd/spoolbridge.socket" "$src/debian/spoolbridge.socket"
 if [[ "$backend_mode" != 0755 && "$backend_mode" != 755 ]]; then
     # A mode without other-execute is how CUPS is told to run the backend as root: deliberate.
     cat >> "$src/debian/spoolbridge.lintian-overrides" <<OVERRIDES
@@ -77,7 +78,13 @@ spoolbridge: non-standard-executable-perm * [usr/lib/cups/backend/spoolbridge]
 spoolbridge: executable-is-not-world-readable * [usr/lib/cups/backend/spoolbridge]
 OVERRIDES
 fi
-cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.1" "$repo/scripts/cups/spoolbridge-pdf.ppd" "$src/staged/"
+cp "$repo/packaging/spoolbridge.toml" "$repo/packaging/spoolbridge.8" "$repo/packaging/spoolbridge-backend.7" \
+   "$repo/packaging/spoolbridge.sysusers" "$repo/packaging/spoolbridge.tmpfiles" "$repo/systemd/spoolbridge.catalog" \
+   "$repo/scripts/cups/spoolbridge-pdf.ppd" "$src/staged/"
+# spoolbridge.toml(5) is generated from Docs/configuration.md: one source for both.
+awk -v date="$(date -u -d "@$(dpkg-parsechangelog -l "$repo/packaging/debian/changelog" -S Timestamp)" '+%B %Y')" \
+    -v version="$(dpkg-parsechangelog -l "$repo/packaging/debian/changelog" -S Version)" \
+    -f "$repo/packaging/md2man.awk" "$repo/Docs/configuration.md" > "$src/staged/spoolbridge.toml.5"
 mkdir "$src/staged/doc"
 for doc in operations configuration cups; do
     [[ -f "$repo/Docs/$doc.md" ]] && cp "$repo/Docs/$doc.md" "$src/staged/doc/"

@@ -46,11 +46,27 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var lowercase: Bool
     }
 
+    /// `[http]`: the health and metrics endpoint, off unless `listen` is set.
+    public struct HTTP: Sendable, Hashable {
+        public var listen: HTTPListenAddress?
+        /// `allow_remote`: a `listen` address other than loopback was meant.
+        public var allowRemote: Bool
+        /// `unhealthy_after_seconds`: how long the cloud may be unreachable before /healthz says 503.
+        public var unhealthyAfterSeconds: Double
+
+        public init(listen: HTTPListenAddress? = nil, allowRemote: Bool = false, unhealthyAfterSeconds: Double = 300) {
+            self.listen = listen
+            self.allowRemote = allowRemote
+            self.unhealthyAfterSeconds = unhealthyAfterSeconds
+        }
+    }
+
     public var cloud: Cloud
     public var spool: Spool
     public var delivery: Delivery
     public var cups: Cups
     public var hotFolders: [HotFolderSettings]
+    public var http: HTTP = HTTP()
     /// `[log] level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 

@@ -8,12 +8,13 @@ struct TableReader {
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
         try Section(table: root, path: "", reader: self)
-            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "hotfolder"])
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
         let cups = try section(root, "cups")
         let log = try section(root, "log")
+        let http = try section(root, "http")
 
         let configuration = DaemonConfiguration(
             cloud: try cloudSettings(cloud),
@@ -22,9 +23,11 @@ struct TableReader {
             cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
             hotFolders: try hotFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
+        var result = configuration
+        result.http = try httpSettings(http)
         try checkDistinctFolders(configuration.hotFolders)
         try checkOutputFolders(configuration.hotFolders)
-        return configuration
+        return result
     }
 
     // MARK: Sections
@@ -69,6 +72,26 @@ struct TableReader {
         return .init(
             concurrency: try t.int("concurrency", default: 4, in: 1...64, why: nil),
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap, stallSeconds: stall)
+    }
+
+    private func httpSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.HTTP {
+        try t.refuseUnknown(["listen", "allow_remote", "unhealthy_after_seconds"])
+        let allowRemote = try t.bool("allow_remote", default: false)
+        let unhealthyAfter = try t.positiveNumber("unhealthy_after_seconds", default: 300, atMost: 86_400 * 7)
+        guard let text = try t.optionalString("listen") else {
+            return .init(listen: nil, allowRemote: allowRemote, unhealthyAfterSeconds: unhealthyAfter)
+        }
+        let address: HTTPListenAddress
+        switch HTTPListenAddress.parse(text) {
+        case .success(let parsed): address = parsed
+        case .failure(let failure):
+            throw t.error(.invalidValue, "listen", "\(failure.reason); e.g. listen = \"127.0.0.1:9631\"")
+        }
+        if !address.isLoopback && !allowRemote {
+            throw t.error(.insecure, "listen",
+                "\(address) is reachable from other machines, and /healthz and /metrics ask for no password; listen on 127.0.0.1, or set http.allow_remote = true if you really mean it")
+        }
+        return .init(listen: address, allowRemote: allowRemote, unhealthyAfterSeconds: unhealthyAfter)
     }
 
     private func cupsSettings(_ t: Section, isExplicit: Bool) throws(ConfigError) -> DaemonConfiguration.Cups {

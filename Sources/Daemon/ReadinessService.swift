@@ -12,8 +12,8 @@ struct ReadinessService: Service {
     let outbox: Outbox
     let logger: Logger
     let started: StartupBarrier
-    /// Changes of the hot folders' states (nil without hot folders).
-    let folderStates: AsyncStream<[String: HotFolderState]>?
+    /// Changes of the hot folders' states.
+    let folderStates: AsyncStream<[String: HotFolderState]>
 
     func run() async throws {
         await started.wait()
@@ -21,15 +21,11 @@ struct ReadinessService: Service {
         let queued = (try? outbox.summary())?.counts[.queued] ?? 0
         notifier.ready(status: "running; \(queued) job(s) queued at start")
         logger.info("spoolbridge is running", metadata: ["spool": "\(outbox.layout.directory)", "queued": "\(queued)"])
-        if let folderStates {
-            // `systemctl status spoolbridge` shows a missing hot folder until it is back.
-            await cancelWhenGracefulShutdown {
-                for await states in folderStates {
-                    notifier.status(HotFolderState.summary(states))
-                }
+        // `systemctl status spoolbridge` shows a missing hot folder until it is back.
+        await cancelWhenGracefulShutdown {
+            for await states in folderStates {
+                notifier.status(HotFolderState.summary(states))
             }
-        } else {
-            try? await gracefulShutdown()
         }
         notifier.stopping()
         logger.info("spoolbridge is stopping")

@@ -4,6 +4,7 @@ import Delivery
 import Foundation
 import Ingest
 import Logging
+import Observability
 import Outbox
 import ServiceLifecycle
 import SpoolbridgeCore
@@ -15,6 +16,7 @@ public enum SpoolbridgeDaemon {
     public static func run(configuration: DaemonConfiguration, configFile: String, logger: Logger) async throws {
         // Jobs are other people's documents: nothing the daemon creates is readable by others.
         umask(0o077)
+        _ = OpsMetrics.registry  // swift-metrics' one bootstrap, before anything records
         let notifier = SystemdNotifier()
         let apiKey = try APIKeySource.load(configuration.cloud, configFile: configFile)
         for warning in apiKey.warnings { logger.warning("\(warning)") }
@@ -41,26 +43,29 @@ public enum SpoolbridgeDaemon {
             allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
             maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)))
 
-        var services: [any Service] = [
-            DeliveryService(outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
-                            logger: logger.with(label: "delivery")),
-            WakeSignalService(outbox: outbox),
-        ]
+        let health = HealthState(outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds)
+        let delivery = DeliveryService(
+            outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
+            logger: logger.with(label: "delivery"), observer: { health.observe($0, at: $1) })
+        var services: [any Service] = [delivery, WakeSignalService(outbox: outbox)]
         let cups = CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
-        // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound.
-        let started = StartupBarrier(expected: (configuration.hotFolders.isEmpty ? 0 : 1) + cups.count)
-        var folderStates: AsyncStream<[String: HotFolderState]>?
-        if !configuration.hotFolders.isEmpty {
-            let hotFolders = HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger,
-                                              started: started)
-            folderStates = hotFolders.folderStates
-            services.append(hotFolders)
-        }
+        // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound, the
+        // health endpoint listening.
+        let http = OpsEndpoint.services(configuration: configuration, health: health, logger: logger)
+        let started = StartupBarrier(expected: 1 + cups.count + http.count)
+        // Always there, even with no hot folder: a reload may add some.
+        let hotFolders = HotFolderService(folders: configuration.hotFolders, outbox: outbox, logger: logger, started: started)
+        services.append(hotFolders)
         services += cups.map { $0(started) }
+        services += http.map { $0(started) }
         services += PruneService.services(configuration: configuration, outbox: outbox, logger: logger)
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
         services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
-                                         started: started, folderStates: folderStates))
+                                         started: started, folderStates: hotFolders.folderStates))
+        services.append(ReloadService(
+            configFile: configFile, initial: configuration,
+            targets: .init(hotFolders: hotFolders, delivery: delivery, health: health),
+            notifier: notifier, logger: logger.with(label: "reload")))
 
         let group = ServiceGroup(configuration: .init(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -77,10 +82,10 @@ public enum SpoolbridgeDaemon {
 }
 
 extension Logger {
+    /// A logger for one part of the daemon. Its level is the process's (`LogLevelControl`), which a
+    /// reload can change, so it is not copied here.
     func with(label suffix: String) -> Logger {
-        var copy = Logger(label: label + "." + suffix)
-        copy.logLevel = logLevel
-        return copy
+        Logger(label: label + "." + suffix)
     }
 }
 

@@ -6,20 +6,31 @@ import SpoolbridgeCore
 /// change of the cloud's or the outbox's health (never one per retry).
 struct DeliveryLog: Sendable {
     let logger: Logger
+    var observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)? = nil
+    var now: @Sendable () -> Timestamp = { Timestamp(millisecondsSince1970: 0) }
+    let metrics = DeliveryMetrics()
+
+    func uploadFinished(_ job: Job, outcome: DeliveryOutcome, duration: Duration) {
+        metrics.uploadFinished(job, outcome: outcome, duration: duration)
+    }
 
     func report(_ notice: DeliveryStateMachine.Notice) {
+        metrics.report(notice)
+        observer?(notice, now())
         switch notice {
         case .jobUpdated(let job, let placement):
             jobUpdated(job, placement: placement)
         case .outcomeSkipped(let skipped):
             logger.warning("a delivery result no longer applies and was not recorded; the other results were",
-                           metadata: ["job-id": "\(skipped.jobID)", "reason": "\(skipped.reason)"])
+                           metadata: [LogField.jobID: "\(skipped.jobID)", "reason": "\(skipped.reason)"])
         case .cloudUnavailable(let failure):
-            logger.error("the cloud is unavailable; holding deliveries and probing it until it answers",
-                         metadata: ["error": "\(failure)"])
+            var metadata: Logger.Metadata = ["error": "\(failure)", LogField.messageID: "\(LogMessageID.cloudUnreachable)"]
+            if let status = failure.httpStatus { metadata[LogField.httpStatus] = "\(status)" }
+            logger.error("the cloud is unavailable; holding deliveries and probing it until it answers", metadata: metadata)
         case .cloudAvailable(let seconds):
-            logger.notice("the cloud answers again; resuming delivery",
-                          metadata: ["unavailable-seconds": "\(Int(seconds.rounded()))"])
+            logger.notice("the cloud answers again; resuming delivery", metadata: [
+                "unavailable-seconds": "\(Int(seconds.rounded()))", LogField.messageID: "\(LogMessageID.cloudReachable)",
+            ])
         case .commitFailing(let reason, let retry):
             logger.error("cannot record delivery results in the outbox; keeping them and trying again",
                          metadata: ["error": "\(reason)", "retry-in-seconds": "\(String(format: retry))"])
@@ -30,21 +41,27 @@ struct DeliveryLog: Sendable {
 
     func acceptedWithWarning(_ job: Job, _ warning: String) {
         logger.warning("the cloud accepted the document but its answer was unexpected; recorded as delivered",
-                       metadata: ["job-id": "\(job.id)", "title": "\(job.request.title)", "warning": "\(warning)"])
+                       metadata: Self.fields(of: job).merging(["title": "\(job.request.title)", "warning": "\(warning)"]) { $1 })
     }
 
     private func jobUpdated(_ job: Job, placement: FailedPlacement?) {
-        var metadata: Logger.Metadata = ["job-id": "\(job.id)", "title": "\(job.request.title)", "user": "\(job.request.username)"]
+        var metadata = Self.fields(of: job)
+        metadata["title"] = "\(job.request.title)"
+        metadata["user"] = "\(job.request.username)"
+        if let status = job.lastError?.httpStatus { metadata[LogField.httpStatus] = "\(status)" }
         switch job.state {
         case .delivered:
-            metadata["document-uuid"] = "\(job.documentUUID ?? "unknown")"
+            metadata[LogField.documentUUID] = "\(job.documentUUID ?? "unknown")"
+            metadata[LogField.httpStatus] = nil
             logger.info("delivered", metadata: metadata)
         case .failed:
             metadata["error"] = "\(job.lastError?.description ?? "")"
+            metadata[LogField.messageID] = "\(LogMessageID.jobFailed)"
             switch (placement?.file, placement?.note) {
             case (let file?, let note?):
                 metadata["file"] = "\(file)"
-                logger.error("failed; the file is in the failed folder with the reason beside it in \(note)", metadata: metadata)
+                metadata["note"] = "\(note)"
+                logger.error("failed; the file is in the failed folder with the reason beside it", metadata: metadata)
             case (let file?, nil):
                 metadata["file"] = "\(file)"
                 logger.error(
@@ -67,6 +84,15 @@ struct DeliveryLog: Sendable {
         default:
             break
         }
+    }
+}
+
+extension DeliveryLog {
+    /// The fields every line about one job carries (Docs/operations.md, "Journal fields").
+    static func fields(of job: Job) -> Logger.Metadata {
+        var fields: Logger.Metadata = [LogField.jobID: "\(job.id)", LogField.port: "\(job.request.portname)"]
+        if case .cups(let origin) = job.source { fields[LogField.cupsJobUUID] = "\(origin.jobUUID)" }
+        return fields
     }
 }
 

@@ -13,17 +13,34 @@ public struct DeliveryService: Service {
     let uploader: Uploader
     let settings: DeliveryStateMachine.Settings
     let logger: Logger
+    let observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)?
+    private let concurrencyChanges: AsyncStream<Int>
+    private let concurrencyInput: AsyncStream<Int>.Continuation
 
-    public init(outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger) {
-        self.init(store: outbox, outbox: outbox, client: client, concurrency: concurrency, logger: logger)
+    /// `observer` hears every notice the machine reports (the daemon's health state), with the time.
+    public init(
+        outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger,
+        observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)? = nil
+    ) {
+        self.init(store: outbox, outbox: outbox, client: client, concurrency: concurrency, logger: logger, observer: observer)
     }
 
     /// `store` is where results are committed (the outbox itself, or a wrapper of it in tests).
-    init(store: any DeliveryStore, outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger) {
+    init(
+        store: any DeliveryStore, outbox: Outbox, client: CloudClient, concurrency: Int, logger: Logger,
+        observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)? = nil
+    ) {
         self.store = store
         self.uploader = Uploader(client: client, outbox: outbox)
         self.settings = DeliveryStateMachine.Settings(concurrency: concurrency)
         self.logger = logger
+        self.observer = observer
+        (concurrencyChanges, concurrencyInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Applies a new `[delivery] concurrency` at once (a reload); the latest value wins.
+    public func setConcurrency(_ concurrency: Int) {
+        concurrencyInput.yield(concurrency)
     }
 
 
@@ -32,11 +49,14 @@ public struct DeliveryService: Service {
         let timer = DeliveryTimer { sink.yield(.timerFired) }
         defer { timer.cancel() }
         var machine = DeliveryStateMachine(settings: settings, seed: UInt64.random(in: .min ... .max))
-        let log = DeliveryLog(logger: logger)
+        let log = DeliveryLog(logger: logger, observer: observer, now: { [store] in store.now })
 
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await _ in store.newWork.signals { sink.yield(.workMayBeDue) }
+            }
+            group.addTask { [concurrencyChanges] in
+                for await concurrency in concurrencyChanges { sink.yield(.concurrencyChanged(concurrency)) }
             }
             sink.yield(.workMayBeDue)  // jobs may be due already (recovered, or queued before a restart)
 
@@ -58,6 +78,7 @@ public struct DeliveryService: Service {
             }
             // Sends still in flight are cancelled: their jobs stay `uploading` and recovery queues
             // them at the next start (the documented duplicate window: what was in flight).
+            concurrencyInput.finish()
             group.cancelAll()
         }
     }
@@ -76,7 +97,9 @@ public struct DeliveryService: Service {
             }
         case .send(let job):
             group.addTask {
+                let started = ContinuousClock.now
                 let (outcome, warning) = await uploader.deliver(job)
+                log.uploadFinished(job, outcome: outcome, duration: ContinuousClock.now - started)
                 if let warning { log.acceptedWithWarning(job, warning) }
                 sink.yield(.sendFinished(outcome))
             }

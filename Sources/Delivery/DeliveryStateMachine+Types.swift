@@ -30,6 +30,9 @@ extension DeliveryStateMachine {
         case probeFinished(DeliveryFailure?)
         case commitSucceeded(DeliveryCommit)
         case commitFailed(reason: String)
+        /// `[delivery] concurrency` changed (a reload): more slots start sends at once; fewer let the
+        /// requests in flight finish and send nothing new until the count is below the new limit.
+        case concurrencyChanged(Int)
         case shutdownRequested
     }
 

@@ -27,7 +27,7 @@ public struct DeliveryStateMachine: Sendable {
         case backingOff(until: Timestamp)
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     public private(set) var health: Health = .up
     /// Claimed (`uploading` in the outbox) but not sent: a crash merely queues them again.
     public private(set) var ready: [Job] = []
@@ -78,6 +78,10 @@ public struct DeliveryStateMachine: Sendable {
             commitSucceeded(result, &actions)
         case .commitFailed(let reason):
             commitFailed(reason, now: now, &actions)
+        case .concurrencyChanged(let concurrency):
+            let updated = Settings(concurrency: concurrency)
+            settings.concurrency = updated.concurrency
+            settings.prefetch = updated.prefetch
         case .shutdownRequested:
             isShuttingDown = true
             pendingRelease += ready.map(\.id)

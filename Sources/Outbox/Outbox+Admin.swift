@@ -10,6 +10,20 @@ public struct OutboxSummary: Sendable, Hashable {
     /// The job uploading the longest (claimed for sending; `updatedAt` is when it was taken).
     public var oldestUpload: Job?
     public var freeBytes: Int64?
+    /// When the most recent delivery still in the outbox was recorded (pruning forgets old ones).
+    public var lastDelivery: Timestamp?
+
+    public init(
+        counts: [JobState: Int], oldestQueuedSince: Timestamp?, lastFailure: Job?, oldestUpload: Job?, freeBytes: Int64?,
+        lastDelivery: Timestamp?
+    ) {
+        self.counts = counts
+        self.oldestQueuedSince = oldestQueuedSince
+        self.lastFailure = lastFailure
+        self.oldestUpload = oldestUpload
+        self.freeBytes = freeBytes
+        self.lastDelivery = lastDelivery
+    }
 }
 
 /// The SQL behind `status` and the watchdog's health check. Each is answered from an index
@@ -24,6 +38,8 @@ enum StatusQueries {
     static let lastFailure = "SELECT * FROM job WHERE lastError IS NOT NULL ORDER BY updatedAt DESC LIMIT 1"
     /// The upload in flight the longest (index job_state_age).
     static let oldestUpload = "SELECT * FROM job WHERE state = 'uploading' ORDER BY updatedAt LIMIT 1"
+    /// The newest delivery: the end of index job_state_age's 'delivered' range.
+    static let lastDelivery = "SELECT MAX(updatedAt) FROM job WHERE state = 'delivered'"
     /// A range of the covering index job_source_path: the jobs of files from one folder (and below it).
     static let countsInFolder = """
         SELECT state, COUNT(*) AS n FROM job
@@ -39,10 +55,12 @@ extension Outbox {
             let oldest = try Int64.fetchOne(db, sql: StatusQueries.oldestUnfinished)
             let lastFailure = try JobRecord.fetchOne(db, sql: StatusQueries.lastFailure)?.job
             let oldestUpload = try JobRecord.fetchOne(db, sql: StatusQueries.oldestUpload)?.job
+            let lastDelivery = try Int64.fetchOne(db, sql: StatusQueries.lastDelivery)
             return OutboxSummary(
                 counts: try Self.countsByState(db, sql: StatusQueries.countsByState),
                 oldestQueuedSince: oldest.map(Timestamp.init(millisecondsSince1970:)),
-                lastFailure: lastFailure, oldestUpload: oldestUpload, freeBytes: free)
+                lastFailure: lastFailure, oldestUpload: oldestUpload, freeBytes: free,
+                lastDelivery: lastDelivery.map(Timestamp.init(millisecondsSince1970:)))
         }
     }
 

@@ -1,5 +1,6 @@
 import CSystemd
 import Logging
+import SpoolbridgeCore
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,11 @@ struct JournalEntry: Equatable {
             "CODE_FUNC=\(function)",
         ]
         // Sorted so the entry is deterministic (tests, and identical entries for identical calls).
-        let all = LogMetadataMerge.addingError(error, to: metadata)
+        var all = LogMetadataMerge.addingError(error, to: metadata)
+        // A catalogued event: the one metadata key allowed to set a field this entry reserves.
+        if let id = all.removeValue(forKey: Self.messageIDKey).map(Self.text(of:)), Self.isMessageID(id) {
+            fields.append("MESSAGE_ID=\(id)")
+        }
         for (key, value) in MetadataRedaction.redact(all).sorted(by: { $0.key < $1.key }) {
             guard var name = JournalFieldName.sanitised(key) else { continue }
             if Self.reservedNames.contains(name) {
@@ -42,6 +47,13 @@ struct JournalEntry: Equatable {
             fields.append("\(name)=\(Self.text(of: value))")
         }
         self.fields = fields
+    }
+
+    static let messageIDKey = LogField.messageID
+
+    /// 32 lowercase hex digits, as sd-id128 writes them.
+    static func isMessageID(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// syslog(3) priorities, as journalctl -p understands them.

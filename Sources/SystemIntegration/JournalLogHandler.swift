@@ -6,11 +6,18 @@ import Logging
 public struct JournalLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level = .info
+    /// The shared level (`LogLevelControl`) unless one was set on this handler.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? levelControl.level }
+        set { ownLevel = newValue }
+    }
+    private var ownLevel: Logger.Level?
+    private let levelControl: LogLevelControl
     private let label: String
 
-    public init(label: String) {
+    public init(label: String, levelControl: LogLevelControl = .shared) {
         self.label = label
+        self.levelControl = levelControl
         self.metadataProvider = LoggingSystem.metadataProvider
     }
 

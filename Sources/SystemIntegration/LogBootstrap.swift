@@ -10,15 +10,10 @@ public enum LogBootstrap {
     /// line otherwise. Call once per process, before the first `Logger` is made (swift-log's rule).
     public static func bootstrap(level: Logger.Level) {
         let useJournal = isStderrJournal()
+        LogLevelControl.shared.level = level  // changed later by a reload
         LoggingSystem.bootstrap { label in
-            if useJournal {
-                var handler = JournalLogHandler(label: label)
-                handler.logLevel = level
-                return handler
-            }
-            var handler = StderrLogHandler(label: label)
-            handler.logLevel = level
-            return handler
+            if useJournal { return JournalLogHandler(label: label) }
+            return StderrLogHandler(label: label)
         }
     }
 

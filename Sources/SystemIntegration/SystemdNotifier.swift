@@ -43,6 +43,23 @@ public struct SystemdNotifier: Sendable {
         send("READY=1\nSTATUS=\(Self.sanitisedStatus(status))")
     }
 
+    /// Tells systemd a reload has begun (`RELOADING=1` with `MONOTONIC_USEC=`, as `Type=notify-reload`
+    /// wants it); `ready(status:)` ends it.
+    public func reloading() {
+        send(Self.reloadingMessage(monotonicMicroseconds: Self.monotonicMicroseconds()))
+    }
+
+    static func reloadingMessage(monotonicMicroseconds: UInt64) -> String {
+        "RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds)"
+    }
+
+    /// CLOCK_MONOTONIC in microseconds, the clock systemd compares `MONOTONIC_USEC=` with.
+    static func monotonicMicroseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+    }
+
     /// Sets the status line shown by `systemctl status`.
     public func status(_ text: String) {
         send("STATUS=\(Self.sanitisedStatus(text))")

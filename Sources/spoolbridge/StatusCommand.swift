@@ -1,17 +1,30 @@
 import ArgumentParser
+import Config
 import Daemon
 import Foundation
+import Observability
 import Outbox
 import SpoolbridgeCore
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the outbox: jobs per state, the oldest waiting job, the last error, each hot folder.")
+        abstract: "Show the outbox: jobs per state, the oldest waiting job, the last error, each hot folder.",
+        discussion: """
+            --json prints the health document of GET /healthz instead (Docs/operations.md, "Health"), computed from \
+            the outbox: the cloud's state is "unknown" (only the running daemon knows it). Exits 0 when the status \
+            is "ok", 1 when it is "unhealthy" (the daemon not running included).
+            """)
 
     @OptionGroup var options: ConfigOption
 
+    @Flag(help: "Print the health document as JSON (the same as GET /healthz).")
+    var json = false
+
     func run() throws {
+        if json {
+            printHealth()
+        }
         do {
             let (configuration, outbox) = try options.openOutboxForReading()
             let summary = try outbox.summary()
@@ -49,6 +62,28 @@ struct StatusCommand: ParsableCommand {
         } catch {
             Self.fail(error)
         }
+    }
+
+    /// `--json`: the outbox's view of health; exits with 0 (ok) or 1 (unhealthy).
+    private func printHealth() -> Never {
+        let configuration: DaemonConfiguration
+        let outbox: Outbox
+        do {
+            (configuration, outbox) = try options.openOutboxForReading()
+        } catch {
+            Self.fail(error)
+        }
+        let summary: Result<OutboxSummary, any Error> = Result { try outbox.summary() }
+        var access = HealthInputs.OutboxAccess.ok
+        if case .failure(let error) = summary { access = .unreadable(reason: "\(error)") }
+        let known = try? summary.get()
+        let document = HealthEvaluator.evaluate(HealthInputs(
+            now: outbox.now, daemonRunning: DaemonNudge.isRunning(spool: outbox.layout), counts: known?.counts ?? [:],
+            oldestWaitingSince: known?.oldestQueuedSince, freeBytes: known?.freeBytes ?? outbox.freeBytes(),
+            minFreeBytes: configuration.spool.minFreeBytes, lastDelivery: known?.lastDelivery, outbox: access,
+            cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds))
+        print(document.json(), terminator: "")
+        Foundation.exit(document.status == .ok ? 0 : 1)
     }
 
     /// What to say about a hot folder that is not a directory now, nil when it is. A running daemon looks for a

@@ -47,7 +47,7 @@ final class InProcessDaemon: @unchecked Sendable {
         // a service that failed to start throws its error here.
         try await eventually("the daemon listens on \(socketPath)") {
             if let failure = lock.withLock({ self.failure }) { throw failure }
-            return logs.messages.contains { $0.contains("listening for the CUPS backend on") }
+            return logs.messages.contains { $0.contains("listening for the CUPS backend") }
         }
     }
 

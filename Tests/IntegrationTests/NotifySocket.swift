@@ -1,7 +1,7 @@
 import Foundation
 
 /// A datagram socket standing in for systemd's NOTIFY_SOCKET: what the daemon says, in order.
-final class NotifySocket {
+final class NotifySocket: @unchecked Sendable {
     let path: String
     private let fd: Int32
 

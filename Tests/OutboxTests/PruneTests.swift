@@ -114,6 +114,7 @@ struct PruneTests {
             try [
                 ("lastFailure", StatusQueries.lastFailure, [] as StatementArguments),
                 ("oldestUnfinished", StatusQueries.oldestUnfinished, []),
+                ("lastDelivery", StatusQueries.lastDelivery, []),
                 ("countsInFolder", StatusQueries.countsInFolder, ["/a/", "/a0"]),
                 ("prune", PruneQueries.batch, ["delivered", 0, 0, 0, 0, 10]),
             ].map { name, sql, arguments in
@@ -125,6 +126,7 @@ struct PruneTests {
         #expect(plan["lastFailure"]?.contains("USING INDEX job_last_failure") == true, "\(plan)")
         #expect(plan["countsInFolder"]?.contains("USING COVERING INDEX job_source_path") == true, "\(plan)")
         #expect(plan["prune"]?.contains("USING INDEX job_state_age") == true, "\(plan)")
+        #expect(plan["lastDelivery"]?.contains("job_state_age") == true, "\(plan)")
         #expect(plan["oldestUnfinished"]?.contains("SEARCH job USING INDEX") == true, "\(plan)")
         for (name, detail) in plans {
             #expect(!detail.contains("SCAN job") || detail.contains("INDEX"), "\(name) scans the table: \(detail)")

@@ -162,9 +162,16 @@ struct BackendConnection {
         }
         switch result {
         case .created(let id):
-            log.info("queued CUPS job \(header.cupsJobID) from \(header.printer.isEmpty ? "?" : header.printer) as job \(id): \(payload.byteCount) bytes for \(request.username) on port \(request.portname)")
+            IngestMetrics.ingested(source: "cups", port: request.portname)
+            log.info("queued CUPS job", metadata: [
+                LogField.jobID: "\(id)", LogField.cupsJobUUID: "\(header.jobUUID)", LogField.port: "\(request.portname)",
+                "cups-job-id": "\(header.cupsJobID)", "printer": "\(header.printer)", "bytes": "\(payload.byteCount)",
+                "user": "\(request.username)",
+            ])
         case .duplicate(let id):
-            log.info("CUPS job \(header.cupsJobID) was handed over again; it is already job \(id)")
+            log.info("CUPS job handed over again; it is already queued", metadata: [
+                LogField.jobID: "\(id)", LogField.cupsJobUUID: "\(header.jobUUID)", "cups-job-id": "\(header.cupsJobID)",
+            ])
         }
         guard reply(.ok(result.jobID)) else { return }
         if header.waitSeconds > 0 {

@@ -8,7 +8,8 @@ import SpoolbridgeCore
 final class BackendSocketServer: @unchecked Sendable {
     private let socketPath: String
     private let listenFD: Int32
-    private let socketIdentity: (dev: UInt64, ino: UInt64)
+    /// The socket file this server created; nil for one systemd passed in (its file is systemd's to keep).
+    private let socketIdentity: (dev: UInt64, ino: UInt64)?
     private let makeConnection: @Sendable (Int32, WakePipe) -> BackendConnection
     private let logger: Logger
     private let slots: DispatchSemaphore
@@ -22,8 +23,10 @@ final class BackendSocketServer: @unchecked Sendable {
 
     /// Binds and listens. Throws when the directory is missing, the path holds something else,
     /// or another daemon already serves it.
+    /// `inheritedFD`: a socket already listening at `socketPath` (socket activation); otherwise the server
+    /// binds one itself.
     init(
-        socketPath: String, maxConnections: Int, logger: Logger,
+        socketPath: String, inheritedFD: Int32? = nil, maxConnections: Int, logger: Logger,
         makeConnection: @escaping @Sendable (Int32, WakePipe) -> BackendConnection
     ) throws(BackendSocketError) {
         self.socketPath = socketPath
@@ -35,7 +38,15 @@ final class BackendSocketServer: @unchecked Sendable {
         } catch {
             throw BackendSocketError(.system, "cannot set up the CUPS listener: \(error.message)")
         }
-        (listenFD, socketIdentity) = try Self.listen(at: socketPath)
+        if let inheritedFD {
+            (listenFD, socketIdentity) = (inheritedFD, nil)
+        } else {
+            let (fd, identity) = try Self.listen(at: socketPath)
+            (listenFD, socketIdentity) = (fd, identity)
+        }
+        // Non-blocking: the accept thread waits in poll(2) for a connection or the stop signal, so stopping
+        // never needs shutdown(2) on the listening socket, which would break systemd's copy of a passed one.
+        _ = fcntl(listenFD, F_SETFL, fcntl(listenFD, F_GETFL) | O_NONBLOCK)
     }
 
     private static func listen(at path: String) throws(BackendSocketError) -> (Int32, (dev: UInt64, ino: UInt64)) {
@@ -86,12 +97,21 @@ final class BackendSocketServer: @unchecked Sendable {
         }
         while true {
             slots.wait()
+            var waits = [
+                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopSignal.descriptor, events: Int16(POLLIN), revents: 0),
+            ]
+            _ = poll(&waits, nfds_t(waits.count), -1)
+            if waits[1].revents != 0 || isStopping {
+                slots.signal()
+                return
+            }
             let fd = UnixSocket.accept(listenFD)
             if fd < 0 {
                 let error = errno
                 slots.signal()
                 if isStopping { return }
-                if error == EINTR || error == ECONNABORTED { continue }
+                if error == EINTR || error == ECONNABORTED || error == EAGAIN || error == EWOULDBLOCK { continue }
                 logger.error("accepting CUPS backend connections failed: \(UnixSocket.errorText(error)); retrying in 1 s")
                 usleep(1_000_000)
                 continue
@@ -132,9 +152,7 @@ final class BackendSocketServer: @unchecked Sendable {
         condition.lock()
         stopping = true
         condition.unlock()
-        stopSignal.signal()
-        // Wakes the accept thread: accept() fails on a shut-down listening socket.
-        shutdown(listenFD, Int32(SHUT_RDWR))
+        stopSignal.signal()  // wakes the accept thread and every connection waiting in poll(2)
         removeSocketFile()
 
         condition.lock()
@@ -153,6 +171,7 @@ final class BackendSocketServer: @unchecked Sendable {
 
     /// Removes the socket file only if it is still ours (a new daemon may already have replaced it).
     private func removeSocketFile() {
+        guard let socketIdentity else { return }
         var info = stat()
         if lstat(socketPath, &info) == 0, UInt64(info.st_dev) == socketIdentity.dev, UInt64(info.st_ino) == socketIdentity.ino {
             unlink(socketPath)

@@ -15,6 +15,7 @@ import SpoolbridgeCore
 /// per connection from the kernel's peer credentials: root, the `lp` user and the daemon's own user.
 public struct BackendSocketService: Service {
     private let socketPath: String
+    private let inheritedFD: Int32?
     private let outbox: Outbox
     private let userMapping: UserNameMapping
     private let logger: Logger
@@ -27,13 +28,16 @@ public struct BackendSocketService: Service {
     ///   - maxConnections: handoffs served at once; more wait in the listen backlog.
     ///   - idleTimeout: how long a transfer may stall (filters can be slow) before it is dropped.
     ///   - drainTime: on shutdown, how long transfers in flight may take to finish.
+    /// - Parameter inheritedFD: a socket systemd passed already listening at `socketPath` (socket activation);
+    ///   nil binds the socket here.
     public init(
-        socketPath: String, outbox: Outbox, userMapping: UserNameMapping, logger: Logger,
+        socketPath: String, inheritedFD: Int32? = nil, outbox: Outbox, userMapping: UserNameMapping, logger: Logger,
         maxConnections: Int = 32, idleTimeout: Duration = .seconds(600), drainTime: Duration = .seconds(5),
         started: StartupBarrier? = nil
     ) {
         self.started = started
         self.socketPath = socketPath
+        self.inheritedFD = inheritedFD
         self.outbox = outbox
         self.userMapping = userMapping
         self.logger = logger
@@ -47,13 +51,17 @@ public struct BackendSocketService: Service {
         var allowed: Set<uid_t> = [0, geteuid()]
         if let lp = UnixSocket.uid(ofUser: "lp") { allowed.insert(lp) }
         let connectionTemplate = (outbox, userMapping, allowed, idleTimeoutSeconds, logger)
-        let server = try BackendSocketServer(socketPath: socketPath, maxConnections: maxConnections, logger: logger) { fd, stopping in
+        let server = try BackendSocketServer(
+            socketPath: socketPath, inheritedFD: inheritedFD, maxConnections: maxConnections, logger: logger) { fd, stopping in
             BackendConnection(
                 fd: fd, outbox: connectionTemplate.0, userMapping: connectionTemplate.1, allowedUIDs: connectionTemplate.2,
                 idleTimeoutSeconds: connectionTemplate.3, stopping: stopping, logger: connectionTemplate.4)
         }
         server.start()
-        logger.info("listening for the CUPS backend on \(socketPath) (user mapping: \(userMapping))")
+        logger.info("listening for the CUPS backend", metadata: [
+            "socket": "\(socketPath)", "activation": "\(inheritedFD == nil ? "bound by spoolbridge" : "passed by systemd")",
+            "user-mapping": "\(userMapping)",
+        ])
         started?.arrive()
         // Either ends the wait: a graceful shutdown returns, cancellation throws.
         try? await gracefulShutdown()

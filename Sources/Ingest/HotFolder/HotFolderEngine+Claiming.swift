@@ -100,8 +100,12 @@ extension HotFolderEngine {
         for outcome in outcomes {
             switch outcome {
             case .claimed(let id, let path):
+                if let place = places[path] {
+                    IngestMetrics.ingested(source: "hotfolder", port: folders[place.folder].port)
+                }
                 logger.info("took file as a job", metadata: [
-                    "file": "\(path)", "job-id": "\(id)", "folder": "\(places[path].map { folders[$0.folder].path } ?? "")",
+                    "file": "\(path)", LogField.jobID: "\(id)", "folder": "\(places[path].map { folders[$0.folder].path } ?? "")",
+                    LogField.port: "\(places[path].map { folders[$0.folder].port } ?? "")",
                 ])
             case .vanished(let path):
                 logger.debug("file went away before it could be taken", metadata: ["file": "\(path)"])
@@ -159,11 +163,13 @@ extension HotFolderEngine {
             reportedBlockage = blockage
             switch blockage {
             case .lowSpace:
-                logger.error("""
-                    free space in the spool directory \(outbox.layout.directory) is below spool.min_free_mb = \
-                    \(IntakeRule.megabytes(outbox.minFreeBytes)); files stay in the hot folders until space is freed \
-                    (checked every \(Self.retrySeconds) s)
-                    """, metadata: ["spool": "\(outbox.layout.directory)"])
+                logger.error(
+                    "free space in the spool is below spool.min_free_mb; files stay in the hot folders until space is freed",
+                    metadata: [
+                        "spool": "\(outbox.layout.directory)", "min-free-mb": "\(IntakeRule.megabytes(outbox.minFreeBytes))",
+                        "free-mb": "\(outbox.freeBytes().map { "\($0 >> 20)" } ?? "unknown")",
+                        "retry-seconds": "\(Self.retrySeconds)", LogField.messageID: "\(LogMessageID.spoolFull)",
+                    ])
             case .claimFailed(let error):
                 logger.error("""
                     cannot take hot-folder files into the outbox: \(error); files stay in the hot folders and \
@@ -187,8 +193,10 @@ extension HotFolderEngine {
         retryTimer?.cancel()
         retryTimer = nil
         claimSettledFiles()
-        if !isBlocked, reportedBlockage != nil {
-            logger.info("taking hot-folder files again", metadata: ["spool": "\(outbox.layout.directory)"])
+        if !isBlocked, let blockage = reportedBlockage {
+            var metadata: Logger.Metadata = ["spool": "\(outbox.layout.directory)"]
+            if blockage == .lowSpace { metadata[LogField.messageID] = "\(LogMessageID.spoolRecovered)" }
+            logger.notice("taking hot-folder files again", metadata: metadata)
             reportedBlockage = nil
         }
         armSettleTimer()

@@ -32,6 +32,9 @@ public struct HotFolderError: Error, Sendable, Hashable, CustomStringConvertible
             description: "cannot watch hot folder \(path): \(errorText(errno))\(hint)")
     }
 
+    static let notRunning = HotFolderError(
+        code: "hotfolder.not-running", description: "hot-folder watching has stopped; the change was not made")
+
     static func missingFolder(path: String) -> HotFolderError {
         HotFolderError(
             code: "hotfolder.missing",
