@@ -20,6 +20,12 @@ public struct DeviceCodeGrant: Sendable, Hashable {
     public var deviceCode: Secret
     public var state: String?
     public var expiresInSeconds: Double
+
+    public init(deviceCode: Secret, state: String?, expiresInSeconds: Double) {
+        self.deviceCode = deviceCode
+        self.state = state
+        self.expiresInSeconds = expiresInSeconds
+    }
 }
 
 /// The server answered, and not with tokens. It rotated nothing: the refresh token sent is still good
@@ -30,6 +36,13 @@ public struct OAuthRefusal: Sendable, Hashable, CustomStringConvertible {
     public var errorDescription: String?
     public var httpStatus: Int
     public var retryAfterSeconds: Double?
+
+    public init(error: String, errorDescription: String? = nil, httpStatus: Int, retryAfterSeconds: Double? = nil) {
+        self.error = error
+        self.errorDescription = errorDescription
+        self.httpStatus = httpStatus
+        self.retryAfterSeconds = retryAfterSeconds
+    }
 
     /// The grant (refresh token, device code) is dead: only a new registration helps.
     public var isInvalidGrant: Bool { error == "invalid_grant" || error == "invalid_client" || error == "expired_token" }
@@ -53,4 +66,8 @@ public enum TokenGrantResult: Sendable, Hashable {
 public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
