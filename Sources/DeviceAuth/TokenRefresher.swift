@@ -26,7 +26,11 @@ public final class TokenRefresher: BearerTokenSource {
     let timers: Mutex<(refresh: (any RefreshTimer)?, waiters: (any RefreshTimer)?)> = Mutex((nil, nil))
 
     struct Core: Sendable {
+        /// Changed on the queue only.
         var machine: RefreshStateMachine
+        /// `machine` as of the last event whose actions are all done: what callers off the queue
+        /// read, so a refreshed access token is seen only once it is stored.
+        var published: RefreshStateMachine
         var waiters: [Int: Waiter] = [:]
         var nextWaiterID = 0
         var refreshesInFlight = 0
@@ -57,7 +61,8 @@ public final class TokenRefresher: BearerTokenSource {
         self.waitSeconds = waitSeconds
         self.logger = logger
         self.observer = observer
-        self.core = Mutex(Core(machine: RefreshStateMachine(settings: settings)))
+        let machine = RefreshStateMachine(settings: settings)
+        self.core = Mutex(Core(machine: machine, published: machine))
     }
 
     /// Reads the stored state and takes over: arms the next refresh, or refreshes now when one is due.
@@ -99,13 +104,13 @@ public final class TokenRefresher: BearerTokenSource {
     }
 
     /// The refresher's state for `status`, `STATUS=` and `device status`.
-    public var status: RefreshStatus { core.withLock { $0.machine.status } }
+    public var status: RefreshStatus { core.withLock { $0.published.status } }
 
     // MARK: BearerTokenSource
 
     public func currentAccessToken() async -> BearerTokenAnswer {
         let now = clock.now()
-        switch core.withLock({ $0.machine.tokenAnswer(now: now) }) {
+        switch core.withLock({ $0.published.tokenAnswer(now: now) }) {
         case .ready(let token, _): return .token(token)
         case .unavailable, .wait: break
         }
@@ -137,6 +142,7 @@ public final class TokenRefresher: BearerTokenSource {
         dispatchPrecondition(condition: .onQueue(queue))
         let actions = core.withLock { $0.machine.handle(event) }
         for action in actions { perform(action) }
+        core.withLock { $0.published = $0.machine }
     }
 
     private func perform(_ action: RefreshStateMachine.Action) {

@@ -50,12 +50,22 @@ final class ManualClock: RefreshClock {
     final class Timer: RefreshTimer {
         let queue: DispatchQueue
         let handler: @Sendable () -> Void
+        let clock: ManualClock
         let deadline = Mutex<Timestamp?>(nil)
-        init(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) {
+        init(queue: DispatchQueue, clock: ManualClock, handler: @escaping @Sendable () -> Void) {
             self.queue = queue
+            self.clock = clock
             self.handler = handler
         }
-        func arm(at instant: Timestamp) { deadline.withLock { $0 = instant } }
+        /// Like a Dispatch timer: an instant already past fires at once.
+        func arm(at instant: Timestamp) {
+            if instant <= clock.now() {
+                deadline.withLock { $0 = nil }
+                queue.async(execute: handler)
+            } else {
+                deadline.withLock { $0 = instant }
+            }
+        }
         func disarm() { deadline.withLock { $0 = nil } }
         func cancel() { disarm() }
     }
@@ -69,7 +79,7 @@ final class ManualClock: RefreshClock {
     func now() -> Timestamp { state.withLock { $0.now } }
 
     func makeTimer(queue: DispatchQueue, handler: @escaping @Sendable () -> Void) -> any RefreshTimer {
-        let timer = Timer(queue: queue, handler: handler)
+        let timer = Timer(queue: queue, clock: self, handler: handler)
         state.withLock { $0.timers.append(timer) }
         return timer
     }
