@@ -169,3 +169,11 @@ extension Array where Element == RefreshStateMachine.Action {
         compactMap { if case .announce(let announcement) = $0 { announcement } else { nil } }
     }
 }
+
+/// A shared, lockable value for closures the test hands out.
+final class Recorder<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value { storage.withLock { $0 } }
+    func change(_ body: (inout Value) -> Void) { storage.withLock { body(&$0) } }
+}
