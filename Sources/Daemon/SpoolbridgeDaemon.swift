@@ -38,10 +38,20 @@ public enum SpoolbridgeDaemon {
             ])
         }
 
-        let client = try CloudClient(configuration: CloudClient.Configuration(
-            baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
-            allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
-            maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)))
+        // Device or user tokens when a pair is stored (see DeviceAuthService); the API key alone otherwise.
+        let auth = try await DeviceAuthService.startIfRegistered(configuration: configuration, apiKey: apiKey.key, logger: logger)
+        let client: CloudClient
+        do {
+            client = try CloudClient(
+                configuration: CloudClient.Configuration(
+                    baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
+                    allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
+                    maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)),
+                tokenSource: auth?.refresher)
+        } catch {
+            await auth?.shutdown()
+            throw error
+        }
 
         let health = HealthState(outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds)
         let delivery = DeliveryService(
@@ -74,9 +84,11 @@ public enum SpoolbridgeDaemon {
         do {
             try await group.run()
         } catch {
+            await auth?.shutdown()
             try? await client.shutdown()
             throw error
         }
+        await auth?.shutdown()
         try? await client.shutdown()
     }
 }
