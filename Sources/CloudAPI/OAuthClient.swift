@@ -100,7 +100,7 @@ public struct OAuthClient: Sendable {
     public func login(user: String, password: Secret) async -> TokenGrantResult {
         await tokenRequest(
             [("authtype", "0"), ("userid", user), ("password", password.exposedValue)], url: api.endpoint("login"),
-            apiKeyHeader: true, secrets: [password.exposedValue])
+            base: api, apiKeyHeader: true, secrets: [password.exposedValue])
     }
 
     // MARK: Exchange
@@ -117,10 +117,10 @@ public struct OAuthClient: Sendable {
     }
 
     private func tokenRequest(
-        _ form: [(String, String)], url: String, apiKeyHeader: Bool = false, secrets: [String] = []
+        _ form: [(String, String)], url: String, base: CloudBaseURL? = nil, apiKeyHeader: Bool = false, secrets: [String] = []
     ) async -> TokenGrantResult {
         let answer: Answer
-        switch await post(url, form: form, apiKeyHeader: apiKeyHeader) {
+        switch await post(url, base: base ?? oauth, form: form, apiKeyHeader: apiKeyHeader) {
         case .success(let received): answer = received
         case .failure(let failure):
             return .noAnswer(reason: failure.reason, requestMayHaveArrived: failure.requestMayHaveArrived)
@@ -131,13 +131,20 @@ public struct OAuthClient: Sendable {
             refusal.error = "invalid_response"
             refusal.errorDescription = "the answer holds no access_token and refresh_token"
         }
-        for secret in secrets + [configuration.apiKey.exposedValue] where secret.count >= 8 {
-            refusal.errorDescription = refusal.errorDescription?.replacing(secret, with: "<redacted>")
-        }
+        refusal.errorDescription = refusal.errorDescription.map { redacting(secrets, in: $0) }
         return .refused(refusal)
     }
 
-    private func refusal(_ answer: Answer) -> String { parsedRefusal(answer).description }
+    private func refusal(_ answer: Answer) -> String { redacting([], in: parsedRefusal(answer).description) }
+
+    /// A server that echoes the form back must not put the API key (or a password) into a message.
+    private func redacting(_ secrets: [String], in text: String) -> String {
+        var text = text
+        for secret in secrets + [configuration.apiKey.exposedValue] where secret.count >= 4 {
+            text = text.replacing(secret, with: "<redacted>")
+        }
+        return text
+    }
 
     private func parsedRefusal(_ answer: Answer) -> OAuthRefusal {
         let body = try? CloudJSON.decode(ErrorBody.self, from: answer.body)
@@ -148,7 +155,9 @@ public struct OAuthClient: Sendable {
             retryAfterSeconds: answer.retryAfter.flatMap { RetryAfter.seconds(from: $0, now: CloudClient.unixNow()) })
     }
 
-    private func post(_ url: String, form: [(String, String)], apiKeyHeader: Bool = false) async -> Result<Answer, NoAnswer> {
+    private func post(
+        _ url: String, base: CloudBaseURL? = nil, form: [(String, String)], apiKeyHeader: Bool = false
+    ) async -> Result<Answer, NoAnswer> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -166,7 +175,7 @@ public struct OAuthClient: Sendable {
             return .success(Answer(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: body))
         } catch {
             let failure = TransportFailure.failure(
-                for: error, url: oauth, deadlines: RequestDeadlines(connect: .seconds(10), stall: configuration.timeout, total: configuration.timeout, payload: "the form"),
+                for: error, url: base ?? oauth, deadlines: RequestDeadlines(connect: .seconds(10), stall: configuration.timeout, total: configuration.timeout, payload: "the form"),
                 stage: .beforeAnswer)
             return .failure(NoAnswer(reason: failure.message, requestMayHaveArrived: !Self.neverConnected(error)))
         }

@@ -176,8 +176,11 @@ public struct RefreshStateMachine: Sendable {
         case .refused(let refusal) where refusal.isInvalidGrant:
             return stop(reason: "the token service refused the refresh token (\(refusal)): the grant is revoked or expired", actions: [])
         case .refused(let refusal):
-            let floor = refusal.retryAfterSeconds
-            return [.clearSpending] + retry(error: "the token service refused the refresh: \(refusal)", now: now, jitter: jitter, floor: floor)
+            // A 5xx may come from a proxy whose upstream did rotate the token: the marker stays.
+            // Any other refusal is the token service's own answer: it rotated nothing.
+            let clear: [Action] = refusal.httpStatus >= 500 ? [] : [.clearSpending]
+            let error = "the token service refused the refresh: \(refusal)"
+            return clear + retry(error: error, now: now, jitter: jitter, floor: refusal.retryAfterSeconds)
         case .noAnswer(let reason, let mayHaveArrived):
             // Without a connection the token certainly went nowhere. Otherwise the marker stays: the
             // retry sends the same token (if the server did rotate it, the answer is invalid_grant,

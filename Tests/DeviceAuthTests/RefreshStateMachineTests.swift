@@ -138,13 +138,13 @@ struct RefreshStateMachineTests {
 
     @Test func aRefusalThatRotatedNothingClearsTheMarkerAndRetriesWithJitteredBackoff() {
         var machine = refreshing()
-        let refusal = OAuthRefusal(error: "http_503", httpStatus: 503)
+        let refusal = OAuthRefusal(error: "http_429", httpStatus: 429)
         let actions = machine.handle(.refreshFailed(.refused(refusal), now: due, jitter: 0.5))
         #expect(actions.first == .clearSpending)
         #expect(actions.armed == [due.adding(seconds: 2.5)])  // attempt 1: uniform in [0, 5] s, drawn 0.5
         #expect(actions.contains(.recordStatus))
         #expect(machine.status.state == .retrying && machine.attempts == 1)
-        #expect(machine.status.lastError?.contains("503") == true)
+        #expect(machine.status.lastError?.contains("429") == true)
         // The old access token is still valid and still handed out.
         #expect(machine.tokenAnswer(now: due) == .ready(Secret("access-a"), generation: 1))
 
@@ -163,6 +163,13 @@ struct RefreshStateMachineTests {
         #expect(machine.backoffSeconds(attempt: 200, jitter: 0.5, floor: nil) == 150)
         #expect(machine.backoffSeconds(attempt: 4, jitter: 0, floor: nil) == 1, "full jitter, but never a busy loop")
         #expect(machine.backoffSeconds(attempt: 1, jitter: 0.1, floor: 120) == 120, "Retry-After is honoured")
+    }
+
+    @Test func a5xxMayHideARotationSoTheMarkerStays() {
+        var machine = refreshing()
+        let actions = machine.handle(.refreshFailed(.refused(OAuthRefusal(error: "http_504", httpStatus: 504)), now: due, jitter: 0))
+        #expect(!actions.contains(.clearSpending))
+        #expect(machine.status.state == .retrying)
     }
 
     @Test func noConnectionClearsTheMarkerButALostAnswerKeepsIt() {

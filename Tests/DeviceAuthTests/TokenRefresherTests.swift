@@ -53,12 +53,12 @@ struct TokenRefresherTests {
         let fixture = try Fixture(stored: state("a"), jitter: 0.5)
         fixture.clock.advance(by: 2880)
         try await waitUntil("the refresh is sent") { fixture.service.sent.count == 1 }
-        try fixture.service.answer(.refused(OAuthRefusal(error: "http_503", httpStatus: 503)))
+        try fixture.service.answer(.refused(OAuthRefusal(error: "temporarily_unavailable", httpStatus: 429)))
         // The status is published once every action (the disk write included) is done.
         try await waitUntil("the refresher backs off") { fixture.refresher.status.state == .retrying }
         #expect(fixture.refresher.status.nextAttemptAt == due.adding(seconds: 2.5))
         let disk = try fixture.onDisk()
-        #expect(disk.attempts == 1 && disk.lastError?.contains("503") == true && disk.spendingRefreshTokenSince == nil)
+        #expect(disk.attempts == 1 && disk.lastError?.contains("429") == true && disk.spendingRefreshTokenSince == nil)
 
         fixture.clock.advance(by: 2.5)
         try await waitUntil("the retry is sent") { fixture.service.sent.count == 2 }
