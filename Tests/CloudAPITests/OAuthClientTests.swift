@@ -118,6 +118,7 @@ struct OAuthClientTests {
             oauthURL: "http://127.0.0.1:\(port)/oauth/v1", apiURL: "http://127.0.0.1:\(port)", apiKey: Secret(Self.apiKey)))
         let result = await client.refresh(clientID: "d", refreshToken: Secret("rt"))
         try await client.shutdown()
+        withExtendedLifetime(reserved) {}
         guard case .noAnswer(let reason, let mayHaveArrived) = result else {
             Issue.record("expected no answer, got \(result)")
             return
