@@ -11,12 +11,11 @@ struct AuthContext {
     var auth: DeviceAuth.Configuration
     var apiKey: Secret
 
-    /// Loads the configuration as the spool's owner (files it writes must stay the daemon's) and,
-    /// with `needsKey`, the API key (warnings to stderr; never the key).
+    /// Loads the configuration and, with `needsKey`, the API key (warnings to stderr; never the key),
+    /// then takes on the spool owner's identity: files written under the spool must stay the daemon's.
     static func load(_ options: ConfigOption, mode: DeviceAuth.Mode = .deviceToken, needsKey: Bool) throws -> AuthContext {
         umask(0o077)
         let configuration = try options.load()
-        try becomeSpoolOwner(configuration.spool.directory)
         var key = Secret("")
         if needsKey {
             do {
@@ -27,6 +26,8 @@ struct AuthContext {
                 throw CLIError("\(error)", exitCode: 78)
             }
         }
+        // After reading the key (a root-only file), before writing anything under the spool.
+        try becomeSpoolOwner(configuration.spool.directory)
         return AuthContext(configuration: configuration, auth: AuthSettings.configuration(for: configuration, mode: mode), apiKey: key)
     }
 
