@@ -12,8 +12,9 @@ public struct DeviceAuthService: Sendable {
     let oauth: OAuthClient
 
     /// nil when nothing is stored (API key only, as before issue 9).
+    /// `observer` sees every state change (e.g. for the health document or the `STATUS=` line).
     public static func startIfRegistered(
-        configuration: DaemonConfiguration, apiKey: Secret, logger: Logger
+        configuration: DaemonConfiguration, apiKey: Secret, logger: Logger, observer: TokenRefresher.Observer? = nil
     ) async throws -> DeviceAuthService? {
         let auth = AuthSettings.configuration(for: configuration)
         let store = TokenStore(directory: auth.stateDirectory)
@@ -22,7 +23,8 @@ public struct DeviceAuthService: Sendable {
             oauthURL: auth.oauthURL, apiURL: configuration.cloud.url, apiKey: apiKey, caFile: configuration.cloud.caFile,
             allowInsecureHTTP: configuration.cloud.allowInsecureHTTP))
         let refresher = TokenRefresher(
-            store: store, service: oauth, waitSeconds: auth.tokenWaitSeconds, logger: logger.with(label: "auth"))
+            store: store, service: oauth, waitSeconds: auth.tokenWaitSeconds, logger: logger.with(label: "auth"),
+            observer: observer)
         do {
             try refresher.start()
         } catch {
