@@ -126,6 +126,9 @@ let package = Package(
         .testTarget(name: "DeviceAuthTests", dependencies: [
             "DeviceAuth", "CloudAPI", "SpoolbridgeCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
         .testTarget(name: "CloudAPITests", dependencies: [
