@@ -91,7 +91,10 @@ public struct RefreshStateMachine: Sendable {
 
     private mutating func load(_ state: AuthState?, now: Timestamp) -> [Action] {
         // A fresh start: whatever was in flight belongs to the replaced registration and is ignored.
+        // The generation keeps counting, so a 401 reported for the old token never names the new one.
+        let previousGeneration = generation
         self = RefreshStateMachine(settings: settings)
+        generation = previousGeneration
         mode = state?.mode
         deviceID = state?.deviceID
         registrationID = state?.registrationID
@@ -102,7 +105,7 @@ public struct RefreshStateMachine: Sendable {
             return actions + [.answerWaiters, .announce(.notRegistered)]
         }
         tokens = stored
-        generation = 1
+        generation += 1
         if let reason = state.needsRegistration {
             phase = .needsRegistration(reason: reason)
             lastError = reason

@@ -16,6 +16,11 @@ extension TokenRefresher {
         let now = clock.now()
         if case .token = kind { reloadIfRegistrationMayHaveChanged(now: now) }
         let waiter = Waiter(kind: kind, deadline: now.adding(seconds: waitSeconds))
+        if core.withLock({ $0.stopped }) {
+            // The waiters' timer is gone: nobody would ever answer.
+            resolve(waiter, .token(.unavailable(reason: "spoolbridge is shutting down")))
+            return
+        }
         if let resolution = resolution(for: waiter, now: now) {
             resolve(waiter, resolution)
             return

@@ -123,7 +123,11 @@ public final class TokenRefresher: BearerTokenSource {
         await withCheckedContinuation { continuation in
             queue.async {
                 let now = self.clock.now()
-                let current = self.core.withLock { ($0.machine.tokens?.accessToken, $0.machine.generation) }
+                let (current, stopped) = self.core.withLock { (($0.machine.tokens?.accessToken, $0.machine.generation), $0.stopped) }
+                guard !stopped else {
+                    continuation.resume(returning: false)  // no refresh starts during shutdown
+                    return
+                }
                 guard current.0 == token else {
                     // Already replaced: the caller retries with the current token.
                     continuation.resume(returning: current.0 != nil)

@@ -205,6 +205,31 @@ struct TokenRefresherTests {
         #expect(try fixture.onDisk().spendingRefreshTokenSince == nil)
     }
 
+    @Test func afterShutdownNobodyWaitsAndNothingRefreshes() async throws {
+        let fixture = try Fixture(stored: state("a"), now: t0.adding(seconds: 4000))  // expired: refreshing
+        try await waitUntil("the refresh is sent") { fixture.service.sent.count == 1 }
+        try fixture.service.answer(.noAnswer(reason: "refused", requestMayHaveArrived: false))
+        await fixture.refresher.shutdown()
+        guard case .unavailable = await fixture.refresher.currentAccessToken() else {
+            Issue.record("no token after shutdown")
+            return
+        }
+        #expect(await fixture.refresher.accessTokenWasRejected(Secret("access-a")) == false)
+        fixture.clock.advance(by: 86_400)
+        #expect(fixture.service.sent.count == 1)
+    }
+
+    @Test func aReportOfTheOldTokenAfterANewRegistrationSaysANewOneIsCurrent() async throws {
+        let fixture = try Fixture(stored: state("a"), now: t0.adding(seconds: 60))
+        try fixture.store.update { state in
+            state?.install(stored("new", at: t0.adding(seconds: 60)), mode: .deviceToken, registrationID: "reg-2", at: t0.adding(seconds: 60))
+        }
+        // The 401 starts a refresh; recording its marker finds the new registration and adopts it.
+        #expect(await fixture.refresher.accessTokenWasRejected(Secret("access-a")))
+        #expect(await fixture.refresher.currentAccessToken() == .token(Secret("access-new")))
+        #expect(fixture.service.sent.isEmpty, "the old family's refresh token is never sent")
+    }
+
     @Test func nothingStoredMeansNoTokenAndAHint() async throws {
         let fixture = try Fixture(stored: nil)
         #expect(fixture.refresher.status.state == .notRegistered)
