@@ -57,10 +57,14 @@ public struct RefreshStatus: Sendable, Hashable, Codable {
             state = .refreshing
             lastError = lastError ?? "a refresh started at \(Self.clock(since)) and has not finished"
         }
+        // Freshly registered: the daemon has not written its schedule yet; it refreshes at 80 %.
+        let scheduled = stored.tokens.map {
+            $0.receivedAt.adding(seconds: $0.lifetimeSeconds * RefreshStateMachine.Settings().refreshAtFraction)
+        }
         self.init(
             state: state, mode: stored.mode, deviceID: stored.deviceID, accessTokenExpiresAt: stored.tokens?.accessTokenExpiresAt,
-            lastRefreshAt: stored.lastRefreshAt, lastError: lastError, nextAttemptAt: stored.nextAttemptAt,
-            attempts: stored.attempts)
+            lastRefreshAt: stored.lastRefreshAt, lastError: lastError,
+            nextAttemptAt: stored.nextAttemptAt ?? (state == .fresh ? scheduled : nil), attempts: stored.attempts)
     }
 
     /// What the admin should run, when anything.

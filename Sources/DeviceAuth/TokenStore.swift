@@ -17,10 +17,12 @@ public struct TokenStore: Sendable {
     /// The stored state; nil when there is none yet (never registered).
     public func load() throws(TokenStoreError) -> AuthState? {
         guard let data = FileManager.default.contents(atPath: file) else {
-            if FileManager.default.fileExists(atPath: file) {
-                throw TokenStoreError(.unreadable, "cannot read \(file): check that it belongs to the user running spoolbridge (mode 0600)")
-            }
-            return nil
+            var info = stat()
+            if stat(file, &info) != 0 && errno == ENOENT { return nil }
+            // Present, or hidden behind a folder we may not enter: not "never registered".
+            throw TokenStoreError(
+                .unreadable, "cannot read \(file): run this as the user that runs the daemon (the file is 0600 "
+                    + "in a 0700 folder), e.g. runuser -u spoolbridge -- spoolbridge device status")
         }
         do {
             return try JSONDecoder().decode(AuthState.self, from: data)

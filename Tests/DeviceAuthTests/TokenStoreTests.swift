@@ -97,3 +97,30 @@ struct TokenStoreTests {
         #expect(before.st_ino == after.st_ino)
     }
 }
+
+struct StoredStatusTests {
+    @Test func aFreshRegistrationShowsWhenItWillBeRefreshed() {
+        let status = RefreshStatus(stored: state("a"))
+        #expect(status.state == .fresh)
+        #expect(status.nextAttemptAt == t0.adding(seconds: 2880))
+        #expect(status.remedy == nil)
+    }
+
+    @Test func aDeadGrantShowsWhyAndWhatToRun() {
+        var dead = state("a", mode: .userToken)
+        dead.needsRegistration = "invalid_grant"
+        let status = RefreshStatus(stored: dead)
+        #expect(status.state == .needsRegistration && status.lastError == "invalid_grant")
+        #expect(status.remedy?.contains("spoolbridge login") == true)
+    }
+
+    @Test(.enabled(if: geteuid() != 0, "root may read any folder"))
+    func aFolderWeMayNotEnterIsNotNeverRegistered() throws {
+        let root = try temporaryDirectory()
+        let store = TokenStore(directory: root + "/auth")
+        try store.update { $0 = state("a") }
+        chmod(store.directory, 0o000)
+        defer { chmod(store.directory, 0o700) }
+        #expect(throws: TokenStoreError.self) { try store.load() }
+    }
+}
