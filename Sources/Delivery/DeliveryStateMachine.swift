@@ -17,6 +17,9 @@ import SpoolbridgeCore
 ///   backoff; when it answers, one job is sent as a trial, and full speed resumes when the cloud
 ///   accepts it. Jobs waiting meanwhile keep their place (deferred, due at once), so a backlog drains
 ///   as soon as the cloud is back instead of waiting out backoffs of its own.
+/// - A token the cloud refuses even after a refresh (`.unauthorized`) holds delivery the same way,
+///   with its own notice: it is not the job's fault, so the job goes back to the queue without
+///   spending an attempt (`JobLifecycle.attemptDeferred`) and nothing is failed for it.
 ///
 /// Job kinds: the machine moves jobs by id and outcome only; what "send" means for a kind (upload,
 /// history record, release, card) is the sender's business.
@@ -75,13 +78,15 @@ public struct DeliveryStateMachine: Sendable {
         case .probeFinished(let failure):
             probeFinished(failure, now: now, &actions)
         case .commitSucceeded(let result):
-            commitSucceeded(result, &actions)
+            commitSucceeded(result, now: now, &actions)
         case .commitFailed(let reason):
             commitFailed(reason, now: now, &actions)
         case .concurrencyChanged(let concurrency):
             let updated = Settings(concurrency: concurrency)
             settings.concurrency = updated.concurrency
             settings.prefetch = updated.prefetch
+        case .credentialsChanged:
+            credentialsChanged(now: now, &actions)
         case .shutdownRequested:
             isShuttingDown = true
             pendingRelease += ready.map(\.id)
@@ -106,7 +111,7 @@ public struct DeliveryStateMachine: Sendable {
     private mutating func sendFinished(_ outcome: DeliveryOutcome, now: Timestamp, _ actions: inout [Action]) {
         inFlight[outcome.jobID] = nil
         var outcome = outcome
-        if case .failed(let id, let failure) = outcome, Self.isOutage(failure) {
+        if case .failed(let id, let failure) = outcome, Self.holdsDelivery(failure) {
             outcome = .deferred(id, failure)
             cloudFailed(failure, trial: id, now: now, &actions)
         } else if Self.cloudAnswered(outcome) {
@@ -124,6 +129,7 @@ public struct DeliveryStateMachine: Sendable {
         guard case .down(var outage) = health, outage.phase == .probing else { return }
         if let failure {
             scheduleProbe(&outage, after: failure, now: now)
+            updateReason(&outage, after: failure, &actions)
             health = .down(outage)
         } else {
             outage.phase = .trial(nil)
@@ -132,7 +138,14 @@ public struct DeliveryStateMachine: Sendable {
         }
     }
 
-    private mutating func commitSucceeded(_ result: DeliveryCommit, _ actions: inout [Action]) {
+    private mutating func credentialsChanged(now: Timestamp, _ actions: inout [Action]) {
+        guard case .down(var outage) = health, outage.reason == .authentication, outage.phase == .waiting else { return }
+        outage.nextProbeAt = now
+        health = .down(outage)
+        timerFired(now: now, &actions)
+    }
+
+    private mutating func commitSucceeded(_ result: DeliveryCommit, now: Timestamp, _ actions: inout [Action]) {
         guard case .running(_, _, let claim) = commit else { return }
         commit = .idle
         if commitFailures > 0 {
@@ -154,7 +167,9 @@ public struct DeliveryStateMachine: Sendable {
         if case .down(let outage) = health, case .trial(nil) = outage.phase, result.claimed.isEmpty, ready.isEmpty, claim > 0 {
             // The cloud answers and nothing is due to try it with: call it up.
             health = .up
-            actions.append(.report(.cloudAvailable(unavailableSeconds: 0)))
+            actions.append(.report(outage.reason == .authentication
+                ? .authenticationAccepted(refusedSeconds: now.seconds(since: outage.since))
+                : .cloudAvailable(unavailableSeconds: 0)))
         }
     }
 
@@ -182,15 +197,17 @@ public struct DeliveryStateMachine: Sendable {
     private mutating func cloudFailed(_ failure: DeliveryFailure, trial id: JobID, now: Timestamp, _ actions: inout [Action]) {
         switch health {
         case .up:
-            var outage = Outage(since: now, lastFailure: failure, failures: 0, nextProbeAt: now, phase: .waiting)
+            let reason = HoldReason(failure)
+            var outage = Outage(since: now, reason: reason, lastFailure: failure, failures: 0, nextProbeAt: now, phase: .waiting)
             scheduleProbe(&outage, after: failure, now: now)
             health = .down(outage)
-            actions.append(.report(.cloudUnavailable(failure)))
+            actions.append(.report(Self.holdNotice(reason, failure)))
         case .down(var outage):
             outage.lastFailure = failure
             // Only the trial's failure counts: others were in flight when the outage began.
             if case .trial(let trial) = outage.phase, trial == id {
                 scheduleProbe(&outage, after: failure, now: now)
+                updateReason(&outage, after: failure, &actions)
             }
             health = .down(outage)
         }
@@ -203,13 +220,31 @@ public struct DeliveryStateMachine: Sendable {
         guard case .down(let outage) = health else { return }
         health = .up
         mayHaveDueWork = true
-        actions.append(.report(.cloudAvailable(unavailableSeconds: now.seconds(since: outage.since))))
+        let seconds = now.seconds(since: outage.since)
+        actions.append(.report(outage.reason == .authentication
+            ? .authenticationAccepted(refusedSeconds: seconds) : .cloudAvailable(unavailableSeconds: seconds)))
+    }
+
+    /// An outage that turns into a refusal (or back) is a new state for the admin: reported once.
+    private func updateReason(_ outage: inout Outage, after failure: DeliveryFailure, _ actions: inout [Action]) {
+        let reason = HoldReason(failure)
+        guard reason != outage.reason else { return }
+        outage.reason = reason
+        actions.append(.report(Self.holdNotice(reason, failure)))
+    }
+
+    static func holdNotice(_ reason: HoldReason, _ failure: DeliveryFailure) -> Notice {
+        switch reason {
+        case .cloudUnavailable: .cloudUnavailable(failure)
+        case .authentication: .authenticationRefused(failure)
+        }
     }
 
     private mutating func scheduleProbe(_ outage: inout Outage, after failure: DeliveryFailure, now: Timestamp) {
         outage.failures += 1
         outage.lastFailure = failure
-        let ceiling = min(settings.probeMaxSeconds, settings.probeBaseSeconds * Self.power2(outage.failures - 1))
+        let cap = failure.kind == .unauthorized ? settings.authProbeMaxSeconds : settings.probeMaxSeconds
+        let ceiling = min(cap, settings.probeBaseSeconds * Self.power2(outage.failures - 1))
         var delay = ceiling * (0.5 + 0.5 * random.nextUnit())
         if let asked = failure.retryAfterSeconds, asked > delay { delay = min(asked, 3600) }
         outage.nextProbeAt = now.adding(seconds: delay)
@@ -221,6 +256,11 @@ public struct DeliveryStateMachine: Sendable {
         guard failure.kind == .transient else { return false }
         guard let status = failure.httpStatus else { return true }
         return status >= 500 || status == 429
+    }
+
+    /// What holds delivery instead of counting against the job: an outage, or a refused token.
+    public static func holdsDelivery(_ failure: DeliveryFailure) -> Bool {
+        isOutage(failure) || failure.kind == .unauthorized
     }
 
     /// Whether the outcome proves the cloud answers (a local rejection proves nothing).

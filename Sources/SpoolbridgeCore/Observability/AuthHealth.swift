@@ -1,0 +1,73 @@
+/// What the token refresher knows about authentication, for `/healthz`, `spoolbridge status` and
+/// systemd's `STATUS=` line. A value: the refresher (DeviceAuth) produces a new one at every change
+/// and hands it to the daemon's health state; with `mode = "api-key"` it is `.apiKey` for good.
+/// Never holds a token: only times, counts and messages that name no secret.
+public struct AuthHealth: Sendable, Hashable {
+    public enum State: Sendable, Hashable {
+        /// A valid token is at hand (or no token is needed).
+        case ok
+        /// A refresh is in flight.
+        case refreshing
+        /// Refreshing failed `attempts` times in a row; the next try is at `nextRetryAt`.
+        case retrying(nextRetryAt: Timestamp, attempts: Int, lastError: String)
+        /// No refresh can help (`invalid_grant`, a spent refresh token, never registered): the admin
+        /// must register the device (or log in) again. `reason` says what to run.
+        case needsRegistration(reason: String)
+    }
+
+    public var mode: AuthMode
+    public var state: State
+    /// When the current access token expires, when known.
+    public var accessTokenExpiresAt: Timestamp?
+    /// The last successful refresh, when known.
+    public var lastRefreshAt: Timestamp?
+
+    public init(mode: AuthMode, state: State, accessTokenExpiresAt: Timestamp? = nil, lastRefreshAt: Timestamp? = nil) {
+        self.mode = mode
+        self.state = state
+        self.accessTokenExpiresAt = accessTokenExpiresAt
+        self.lastRefreshAt = lastRefreshAt
+    }
+
+    /// The API key alone: nothing to refresh, always ok.
+    public static let apiKey = AuthHealth(mode: .apiKey, state: .ok)
+
+    /// The health document's `auth`: `ok`, `refreshing`, `retrying` or `needs re-registration`.
+    public var summary: String {
+        switch state {
+        case .ok: "ok"
+        case .refreshing: "refreshing"
+        case .retrying: "retrying"
+        case .needsRegistration: "needs re-registration"
+        }
+    }
+
+    /// True when only an admin can fix it: health is 503 until then.
+    public var needsAdmin: Bool {
+        if case .needsRegistration = state { return true }
+        return false
+    }
+
+    /// The last error, when the state has one.
+    public var lastError: String? {
+        switch state {
+        case .ok, .refreshing: nil
+        case .retrying(_, _, let error): error
+        case .needsRegistration(let reason): reason
+        }
+    }
+
+    /// For systemd's `STATUS=` line; nil when all is well (the line then says nothing of auth).
+    /// `now` turns the next retry into a relative time an admin reads at a glance.
+    public func statusLine(now: Timestamp) -> String? {
+        switch state {
+        case .ok, .refreshing:
+            return nil
+        case .retrying(let next, let attempts, let error):
+            let seconds = max(0, Int(next.seconds(since: now).rounded(.up)))
+            return "auth (\(mode)): token refresh failed \(attempts) time(s), next try in \(seconds) s: \(error)"
+        case .needsRegistration(let reason):
+            return "auth (\(mode)): needs re-registration: \(reason)"
+        }
+    }
+}
