@@ -76,6 +76,15 @@ struct AuthHealthTests {
         #expect(long.problems.first?.contains("spoolbridge device status") == true)
     }
 
+    @Test func theCLIKnowsOnlyTheMode() {
+        #expect(AuthHealth.unknown(mode: .apiKey) == .apiKey)
+        let document = evaluate(.unknown(mode: .deviceToken))
+        #expect(document.auth == "unknown")
+        #expect(document.authDetail.mode == "device-token")
+        #expect(document.httpStatus == 200)
+        #expect(AuthHealth.unknown(mode: .userToken).statusLine(now: t0) == nil)
+    }
+
     @Test func theDetailEncodesTimesAsISO8601AndNeverAToken() throws {
         let health = AuthHealth(mode: .userToken, state: .retrying(nextRetryAt: t0, attempts: 1, lastError: "HTTP 503"),
                                 accessTokenExpiresAt: t0)

@@ -13,6 +13,8 @@ public struct AuthHealth: Sendable, Hashable {
         /// No refresh can help (`invalid_grant`, a spent refresh token, never registered): the admin
         /// must register the device (or log in) again. `reason` says what to run.
         case needsRegistration(reason: String)
+        /// Not known: the CLI, which cannot ask the running daemon's refresher.
+        case unknown
     }
 
     public var mode: AuthMode
@@ -32,6 +34,11 @@ public struct AuthHealth: Sendable, Hashable {
     /// The API key alone: nothing to refresh, always ok.
     public static let apiKey = AuthHealth(mode: .apiKey, state: .ok)
 
+    /// What the CLI can say from the configuration alone: ok for the API key, unknown for tokens.
+    public static func unknown(mode: AuthMode) -> AuthHealth {
+        mode == .apiKey ? .apiKey : AuthHealth(mode: mode, state: .unknown)
+    }
+
     /// The health document's `auth`: `ok`, `refreshing`, `retrying` or `needs re-registration`.
     public var summary: String {
         switch state {
@@ -39,6 +46,7 @@ public struct AuthHealth: Sendable, Hashable {
         case .refreshing: "refreshing"
         case .retrying: "retrying"
         case .needsRegistration: "needs re-registration"
+        case .unknown: "unknown"
         }
     }
 
@@ -51,7 +59,7 @@ public struct AuthHealth: Sendable, Hashable {
     /// The last error, when the state has one.
     public var lastError: String? {
         switch state {
-        case .ok, .refreshing: nil
+        case .ok, .refreshing, .unknown: nil
         case .retrying(_, _, let error): error
         case .needsRegistration(let reason): reason
         }
@@ -61,7 +69,7 @@ public struct AuthHealth: Sendable, Hashable {
     /// `now` turns the next retry into a relative time an admin reads at a glance.
     public func statusLine(now: Timestamp) -> String? {
         switch state {
-        case .ok, .refreshing:
+        case .ok, .refreshing, .unknown:
             return nil
         case .retrying(let next, let attempts, let error):
             let seconds = max(0, Int(next.seconds(since: now).rounded(.up)))
