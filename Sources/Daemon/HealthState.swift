@@ -12,7 +12,8 @@ final class HealthState: Sendable {
     private let facts: Mutex<HealthFacts>
     private let outbox: Outbox
     private let unhealthyAfterSeconds: Mutex<Double>
-    private let statusLine: StatusLine?
+    /// Where auth's part of systemd's STATUS= line goes (nil in tests without systemd).
+    let statusLine: StatusLine?
 
     init(outbox: Outbox, unhealthyAfterSeconds: Double, statusLine: StatusLine? = nil) {
         self.outbox = outbox
