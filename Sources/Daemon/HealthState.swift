@@ -4,6 +4,7 @@ import Foundation
 import Observability
 import Outbox
 import SpoolbridgeCore
+import SystemIntegration
 import Synchronization
 
 /// The running daemon's `HealthFacts` behind a lock, fed by delivery's notices, and the two answers of
@@ -13,9 +14,9 @@ final class HealthState: Sendable {
     private let outbox: Outbox
     private let unhealthyAfterSeconds: Mutex<Double>
     /// Where auth's part of systemd's STATUS= line goes (nil in tests without systemd).
-    let statusLine: StatusLine?
+    let statusLine: SystemdStatusLine?
 
-    init(outbox: Outbox, unhealthyAfterSeconds: Double, statusLine: StatusLine? = nil) {
+    init(outbox: Outbox, unhealthyAfterSeconds: Double, statusLine: SystemdStatusLine? = nil) {
         self.outbox = outbox
         self.statusLine = statusLine
         self.facts = Mutex(HealthFacts(startedAt: outbox.now))

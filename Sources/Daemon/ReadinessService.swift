@@ -10,7 +10,7 @@ import SystemIntegration
 struct ReadinessService: Service {
     let notifier: SystemdNotifier
     /// Where STATUS= is composed (auth's problem joins the hot folders' summary there).
-    let statusLine: StatusLine
+    let statusLine: SystemdStatusLine
     let outbox: Outbox
     let logger: Logger
     let started: StartupBarrier

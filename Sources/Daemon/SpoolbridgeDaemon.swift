@@ -43,7 +43,7 @@ public enum SpoolbridgeDaemon {
             allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
             maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)))
 
-        let statusLine = StatusLine(notifier: notifier)
+        let statusLine = SystemdStatusLine(notifier: notifier)
         let health = HealthState(
             outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds, statusLine: statusLine)
         let delivery = DeliveryService(

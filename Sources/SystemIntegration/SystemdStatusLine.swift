@@ -1,10 +1,9 @@
 import Synchronization
-import SystemIntegration
 
 /// systemd's `STATUS=` line, composed of the parts that own a piece of it: the daemon's state (which
 /// hot folders are watched) and, when not ok, authentication's problem. Each part sets only its own
 /// piece, so a hot folder coming back does not hide a token refresh that keeps failing.
-final class StatusLine: Sendable {
+public final class SystemdStatusLine: Sendable {
     private struct Parts {
         var main = "starting"
         var auth: String?
@@ -15,21 +14,21 @@ final class StatusLine: Sendable {
     private let notifier: SystemdNotifier
     private let parts = Mutex(Parts())
 
-    init(notifier: SystemdNotifier) {
+    public init(notifier: SystemdNotifier) {
         self.notifier = notifier
     }
 
     /// READY=1 with the line.
-    func ready(_ main: String) {
+    public func ready(_ main: String) {
         notifier.ready(status: parts.withLock { $0.main = main; return $0.line })
     }
 
-    func setMain(_ main: String) {
+    public func setMain(_ main: String) {
         notifier.status(parts.withLock { $0.main = main; return $0.line })
     }
 
     /// nil when authentication is fine; sent only when it changes.
-    func setAuth(_ auth: String?) {
+    public func setAuth(_ auth: String?) {
         let line: String? = parts.withLock { parts in
             guard parts.auth != auth else { return nil }
             parts.auth = auth
