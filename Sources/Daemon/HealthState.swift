@@ -32,7 +32,7 @@ final class HealthState: Sendable {
     /// refresher calls this at every change; with `mode = "api-key"` nobody does and it stays ok.
     func setAuth(_ auth: AuthHealth) {
         facts.withLock { $0.setAuth(auth) }
-        statusLine?.setAuth(auth.statusLine(now: outbox.now))
+        statusLine?.setAuth(auth.statusLine)
     }
 
     func observe(_ notice: DeliveryStateMachine.Notice, at now: Timestamp) {

@@ -19,7 +19,7 @@ struct AuthHealthTests {
         #expect(document.auth == "ok")
         #expect(document.authDetail.mode == "api-key")
         #expect(document.httpStatus == 200)
-        #expect(AuthHealth.apiKey.statusLine(now: t0) == nil, "STATUS= says nothing of auth when all is well")
+        #expect(AuthHealth.apiKey.statusLine == nil, "STATUS= says nothing of auth when all is well")
     }
 
     @Test func aDeviceTokenThatIsFreshOrBeingRefreshedIsOK() {
@@ -33,7 +33,7 @@ struct AuthHealthTests {
         let refreshing = evaluate(AuthHealth(mode: .deviceToken, state: .refreshing))
         #expect(refreshing.auth == "refreshing")
         #expect(refreshing.httpStatus == 200)
-        #expect(AuthHealth(mode: .deviceToken, state: .refreshing).statusLine(now: t0) == nil)
+        #expect(AuthHealth(mode: .deviceToken, state: .refreshing).statusLine == nil)
     }
 
     @Test func failingRefreshesAreShownWithTheNextTryButStayHealthy() throws {
@@ -45,8 +45,9 @@ struct AuthHealthTests {
         #expect(document.authDetail.nextRetry == t0.adding(seconds: 40))
         #expect(document.authDetail.attempts == 3)
         #expect(document.authDetail.lastError?.contains("did not answer") == true)
-        let line = try #require(retrying.statusLine(now: t0))
-        #expect(line.contains("device-token") && line.contains("3 time(s)") && line.contains("40 s"))
+        let line = try #require(retrying.statusLine)
+        // t0 is 2027-01-15T08:00:00Z; the next try 40 s later.
+        #expect(line.contains("device-token") && line.contains("3 time(s)") && line.contains("next try at 08:00:40 UTC"), "\(line)")
     }
 
     @Test func aDeviceThatMustRegisterAgainIs503AndSaysWhatToRun() throws {
@@ -58,7 +59,7 @@ struct AuthHealthTests {
         #expect(document.problems.count == 1)
         #expect(document.problems.first?.contains("spoolbridge device register") == true)
         #expect(document.authDetail.lastError == reason)
-        let line = try #require(health.statusLine(now: t0))
+        let line = try #require(health.statusLine)
         #expect(line.contains("needs re-registration") && line.contains("spoolbridge device register"))
     }
 
@@ -82,7 +83,7 @@ struct AuthHealthTests {
         #expect(document.auth == "unknown")
         #expect(document.authDetail.mode == "device-token")
         #expect(document.httpStatus == 200)
-        #expect(AuthHealth.unknown(mode: .userToken).statusLine(now: t0) == nil)
+        #expect(AuthHealth.unknown(mode: .userToken).statusLine == nil)
     }
 
     @Test func theDetailEncodesTimesAsISO8601AndNeverAToken() throws {

@@ -65,17 +65,23 @@ public struct AuthHealth: Sendable, Hashable {
         }
     }
 
-    /// For systemd's `STATUS=` line; nil when all is well (the line then says nothing of auth).
-    /// `now` turns the next retry into a relative time an admin reads at a glance.
-    public func statusLine(now: Timestamp) -> String? {
+    /// For systemd's `STATUS=` line; nil when all is well (the line then says nothing of auth). The
+    /// next retry is a UTC time of day, which stays true while the line is shown (a countdown would not).
+    public var statusLine: String? {
         switch state {
         case .ok, .refreshing, .unknown:
             return nil
         case .retrying(let next, let attempts, let error):
-            let seconds = max(0, Int(next.seconds(since: now).rounded(.up)))
-            return "auth (\(mode)): token refresh failed \(attempts) time(s), next try in \(seconds) s: \(error)"
+            return "auth (\(mode)): token refresh failed \(attempts) time(s), next try at \(Self.timeOfDay(next)) UTC: \(error)"
         case .needsRegistration(let reason):
             return "auth (\(mode)): needs re-registration: \(reason)"
         }
+    }
+
+    /// `HH:MM:SS` of `time` in UTC.
+    static func timeOfDay(_ time: Timestamp) -> String {
+        let seconds = Int((time.secondsSince1970).rounded(.up)) % 86_400
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
     }
 }
