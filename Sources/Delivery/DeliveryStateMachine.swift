@@ -19,7 +19,8 @@ import SpoolbridgeCore
 ///   as soon as the cloud is back instead of waiting out backoffs of its own.
 /// - A token the cloud refuses even after a refresh (`.unauthorized`) holds delivery the same way,
 ///   with its own notice: it is not the job's fault, so the job goes back to the queue without
-///   spending an attempt (`JobLifecycle.attemptDeferred`) and nothing is failed for it.
+///   spending an attempt (`JobLifecycle.attemptDeferred`) and nothing is failed for it. The hold
+///   rules live in DeliveryStateMachine+Hold.swift.
 ///
 /// Job kinds: the machine moves jobs by id and outcome only; what "send" means for a kind (upload,
 /// history record, release, card) is the sender's business.
@@ -31,7 +32,8 @@ public struct DeliveryStateMachine: Sendable {
     }
 
     public private(set) var settings: Settings
-    public private(set) var health: Health = .up
+    /// Set by the hold rules (DeliveryStateMachine+Hold.swift) only.
+    public internal(set) var health: Health = .up
     /// Claimed (`uploading` in the outbox) but not sent: a crash merely queues them again.
     public private(set) var ready: [Job] = []
     /// Requests in flight, with the time each was sent.
@@ -48,7 +50,7 @@ public struct DeliveryStateMachine: Sendable {
     var nextDue: Timestamp?
     var armedAt: Timestamp?
     public private(set) var isShuttingDown = false
-    private var random: SplitMix64
+    var random: SplitMix64
 
     public init(settings: Settings, seed: UInt64 = 0x5b0_0_1b_71d6e) {
         self.settings = settings
@@ -114,6 +116,9 @@ public struct DeliveryStateMachine: Sendable {
         if case .failed(let id, let failure) = outcome, Self.holdsDelivery(failure) {
             outcome = .deferred(id, failure)
             cloudFailed(failure, trial: id, now: now, &actions)
+            // Claimed jobs go back to the queue while delivery holds (`status` shows them queued).
+            pendingRelease += ready.map(\.id)
+            ready = []
         } else if Self.cloudAnswered(outcome) {
             cloudAnswered(now: now, &actions)
         }
@@ -189,86 +194,6 @@ public struct DeliveryStateMachine: Sendable {
         if reason != lastCommitFailure {
             actions.append(.report(.commitFailing(reason: reason, retryInSeconds: delay)))
             lastCommitFailure = reason
-        }
-    }
-
-    // MARK: Health
-
-    private mutating func cloudFailed(_ failure: DeliveryFailure, trial id: JobID, now: Timestamp, _ actions: inout [Action]) {
-        switch health {
-        case .up:
-            let reason = HoldReason(failure)
-            var outage = Outage(since: now, reason: reason, lastFailure: failure, failures: 0, nextProbeAt: now, phase: .waiting)
-            scheduleProbe(&outage, after: failure, now: now)
-            health = .down(outage)
-            actions.append(.report(Self.holdNotice(reason, failure)))
-        case .down(var outage):
-            outage.lastFailure = failure
-            // Only the trial's failure counts: others were in flight when the outage began.
-            if case .trial(let trial) = outage.phase, trial == id {
-                scheduleProbe(&outage, after: failure, now: now)
-                updateReason(&outage, after: failure, &actions)
-            }
-            health = .down(outage)
-        }
-        // Claimed jobs go back to the queue while the cloud is away (`status` shows them queued).
-        pendingRelease += ready.map(\.id)
-        ready = []
-    }
-
-    private mutating func cloudAnswered(now: Timestamp, _ actions: inout [Action]) {
-        guard case .down(let outage) = health else { return }
-        health = .up
-        mayHaveDueWork = true
-        let seconds = now.seconds(since: outage.since)
-        actions.append(.report(outage.reason == .authentication
-            ? .authenticationAccepted(refusedSeconds: seconds) : .cloudAvailable(unavailableSeconds: seconds)))
-    }
-
-    /// An outage that turns into a refusal (or back) is a new state for the admin: reported once.
-    private func updateReason(_ outage: inout Outage, after failure: DeliveryFailure, _ actions: inout [Action]) {
-        let reason = HoldReason(failure)
-        guard reason != outage.reason else { return }
-        outage.reason = reason
-        actions.append(.report(Self.holdNotice(reason, failure)))
-    }
-
-    static func holdNotice(_ reason: HoldReason, _ failure: DeliveryFailure) -> Notice {
-        switch reason {
-        case .cloudUnavailable: .cloudUnavailable(failure)
-        case .authentication: .authenticationRefused(failure)
-        }
-    }
-
-    private mutating func scheduleProbe(_ outage: inout Outage, after failure: DeliveryFailure, now: Timestamp) {
-        outage.failures += 1
-        outage.lastFailure = failure
-        let cap = failure.kind == .unauthorized ? settings.authProbeMaxSeconds : settings.probeMaxSeconds
-        let ceiling = min(cap, settings.probeBaseSeconds * Self.power2(outage.failures - 1))
-        var delay = ceiling * (0.5 + 0.5 * random.nextUnit())
-        if let asked = failure.retryAfterSeconds, asked > delay { delay = min(asked, 3600) }
-        outage.nextProbeAt = now.adding(seconds: delay)
-        outage.phase = .waiting
-    }
-
-    /// Connection failures, deadlines, 5xx and 429 say the service (not this document) is the problem.
-    public static func isOutage(_ failure: DeliveryFailure) -> Bool {
-        guard failure.kind == .transient else { return false }
-        guard let status = failure.httpStatus else { return true }
-        return status >= 500 || status == 429
-    }
-
-    /// What holds delivery instead of counting against the job: an outage, or a refused token.
-    public static func holdsDelivery(_ failure: DeliveryFailure) -> Bool {
-        isOutage(failure) || failure.kind == .unauthorized
-    }
-
-    /// Whether the outcome proves the cloud answers (a local rejection proves nothing).
-    static func cloudAnswered(_ outcome: DeliveryOutcome) -> Bool {
-        switch outcome {
-        case .delivered: true
-        case .failed(_, let failure): failure.httpStatus != nil
-        case .deferred, .rejected: false
         }
     }
 
