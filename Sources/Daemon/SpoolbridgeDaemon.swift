@@ -53,7 +53,9 @@ public enum SpoolbridgeDaemon {
             throw error
         }
 
-        let health = HealthState(outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds)
+        let statusLine = SystemdStatusLine(notifier: notifier)
+        let health = HealthState(
+            outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds, statusLine: statusLine)
         let delivery = DeliveryService(
             outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
             logger: logger.with(label: "delivery"), observer: { health.observe($0, at: $1) })
@@ -70,7 +72,7 @@ public enum SpoolbridgeDaemon {
         services += http.map { $0(started) }
         services += PruneService.services(configuration: configuration, outbox: outbox, logger: logger)
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
-        services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
+        services.append(ReadinessService(notifier: notifier, statusLine: statusLine, outbox: outbox, logger: logger,
                                          started: started, folderStates: hotFolders.folderStates))
         services.append(ReloadService(
             configFile: configFile, initial: configuration,

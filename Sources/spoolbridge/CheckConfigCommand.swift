@@ -2,6 +2,7 @@ import ArgumentParser
 import CloudAPI
 import Config
 import Foundation
+import SpoolbridgeCore
 
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +33,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
             print("api key: read from \(key.origin)")
             for warning in key.warnings { print("warning: \(warning)") }
+            try checkAuth(configuration.auth)
             print("spool: \(configuration.spool.directory)\(configuration.spool.directoryIsDefault ? " ([spool] directory is not set: the default for this user)" : "")")
             var report = StartupReport()
             for folder in configuration.hotFolders {
@@ -49,6 +51,19 @@ struct CheckConfigCommand: AsyncParsableCommand {
             if let cloudFailure { throw cloudFailure }
         } catch {
             Self.fail(error)
+        }
+    }
+
+    /// The effective `[auth]` (never a secret), and the password file's mode in user-token mode.
+    private func checkAuth(_ auth: DaemonConfiguration.Auth) throws {
+        for line in auth.summary { print(line) }
+        guard auth.mode == .userToken else { return }
+        do {
+            for warning in try PasswordSource.load(auth, configFile: options.config)?.warnings ?? [] {
+                print("warning: \(warning)")
+            }
+        } catch {
+            throw CLIError("\(error)", exitCode: 78)  // EX_CONFIG
         }
     }
 

@@ -81,7 +81,8 @@ struct StatusCommand: ParsableCommand {
             now: outbox.now, daemonRunning: DaemonNudge.isRunning(spool: outbox.layout), counts: known?.counts ?? [:],
             oldestWaitingSince: known?.oldestQueuedSince, freeBytes: known?.freeBytes ?? outbox.freeBytes(),
             minFreeBytes: configuration.spool.minFreeBytes, lastDelivery: known?.lastDelivery, outbox: access,
-            cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds))
+            cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds,
+            auth: .unknown(mode: configuration.auth.mode)))
         print(document.json(), terminator: "")
         Foundation.exit(document.status == .ok ? 0 : 1)
     }

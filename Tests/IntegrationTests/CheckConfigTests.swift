@@ -41,6 +41,45 @@ import Testing
         #expect(emulator.requestCount(path: "/api/v1/version") == 1)
         try await emulator.shutdown()
     }
+
+    @Test func theEffectiveAuthModeIsPrintedAndThePasswordNever() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try "test-api-key\n".write(toFile: directory.path + "/key", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/key", 0o600)
+        let apiKey = try write("""
+            [cloud]
+            url = "https://print.example.com:7300"
+            api_key_file = "\(directory.path)/key"
+            """, in: directory)
+        let plain = try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", apiKey])
+        #expect(plain.status == 0, "\(plain.output)")
+        #expect(plain.output.contains("auth: api-key"))
+
+        try "correct horse battery\n".write(toFile: directory.path + "/password", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/password", 0o644)
+        let userToken = try write("""
+            [cloud]
+            url = "https://print.example.com:7300"
+            api_key_file = "\(directory.path)/key"
+
+            [spool]
+            directory = "\(directory.path)/spool"
+
+            [auth]
+            mode = "user-token"
+            user = "printbot"
+            password_file = "\(directory.path)/password"
+            """, in: directory)
+        let result = try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", userToken])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("auth: user-token"))
+        #expect(result.output.contains("auth token service: https://print.example.com:443/oauth/v1"))
+        #expect(result.output.contains("auth state: \(directory.path)/spool/auth"))
+        #expect(result.output.contains("auth user: printbot"))
+        #expect(result.output.contains("\(directory.path)/password has mode 644"), "\(result.output)")
+        #expect(!result.output.contains("correct horse"), "the password is never printed")
+    }
 }
 
 /// `check-config` exits non-zero whenever it prints something that will stop the daemon, and no
