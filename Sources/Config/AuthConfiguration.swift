@@ -38,6 +38,18 @@ extension DaemonConfiguration {
             return "https://\(host):443/oauth/v1"
         }
 
+        /// The default for `cloud.url` as written: https clouds as above; a plain-http cloud (loopback,
+        /// or `allow_insecure_http`) is a test or lab setup whose server (e.g. the emulator) serves
+        /// `/oauth/v1` on the same host and port.
+        public static func defaultOAuthURL(cloudURL text: String) -> String {
+            guard let cloud = CloudURL(text) else { return "" }
+            guard cloud.scheme == "http", let start = text.firstRange(of: "://")?.upperBound else {
+                return defaultOAuthURL(forCloud: cloud)
+            }
+            let authority = text[start...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+            return "http://\(authority)/oauth/v1"
+        }
+
         /// What `check-config` prints: the effective mode and where things are; never a secret.
         public var summary: [String] {
             guard mode.usesBearerToken else { return ["auth: api-key (X-Api-Key only; no bearer token)"] }
@@ -74,7 +86,7 @@ extension TableReader {
             oauthURL = text
         } else {
             // cloud.url was validated already; a URL it accepts always parses.
-            oauthURL = CloudURL(cloud.url).map(DaemonConfiguration.Auth.defaultOAuthURL(forCloud:)) ?? ""
+            oauthURL = DaemonConfiguration.Auth.defaultOAuthURL(cloudURL: cloud.url)
         }
         let state = try t.optionalPath("state")
         let user = try t.optionalString("user")
@@ -90,8 +102,15 @@ extension TableReader {
         }
         return .init(
             mode: mode, oauthURL: oauthURL, oauthURLIsDefault: !t.has("oauth_url"),
-            stateDirectory: state ?? spool.directory + "/auth", stateDirectoryIsDefault: state == nil,
+            stateDirectory: state ?? Self.under(spool.directory, "auth"), stateDirectoryIsDefault: state == nil,
             user: user, passwordFile: passwordFile)
+    }
+}
+
+extension TableReader {
+    /// `DIR/name`, without a doubled slash when `DIR` ends in one.
+    static func under(_ directory: String, _ name: String) -> String {
+        (directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + name
     }
 }
 

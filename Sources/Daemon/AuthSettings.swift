@@ -2,21 +2,16 @@ import Config
 import DeviceAuth
 import SpoolbridgeCore
 
-/// Maps the daemon's configuration onto `DeviceAuth.Configuration`. `[auth]` does not exist yet:
-/// until it does, the defaults of issue 9 apply. This is the one place to point at it.
+/// Maps `[auth]` onto `DeviceAuth.Configuration`: the one place the daemon and the CLI take the token
+/// service, the state folder and the mode from.
 public enum AuthSettings {
-    public static func configuration(for daemon: DaemonConfiguration, mode: DeviceAuth.Mode = .deviceToken) -> DeviceAuth.Configuration {
-        DeviceAuth.Configuration(
-            mode: mode, stateDirectory: stateDirectory(spool: daemon.spool.directory),
-            oauthURL: defaultOAuthURL(cloudURL: daemon.cloud.url))
+    /// nil with `mode = "api-key"`: no token to keep.
+    public static func configuration(for daemon: DaemonConfiguration) -> DeviceAuth.Configuration? {
+        DeviceAuth.Mode(daemon.auth.mode).map { configuration(for: daemon, mode: $0) }
     }
 
-    /// `<spool>/auth`.
-    public static func stateDirectory(spool: String) -> String {
-        DeviceAuth.Configuration.defaultStateDirectory(spool: spool)
-    }
-
-    public static func defaultOAuthURL(cloudURL: String) -> String {
-        DeviceAuth.Configuration.defaultOAuthURL(cloudURL: cloudURL)
+    /// For a command that needs one mode whatever `[auth] mode` says (`device register`, `login`).
+    public static func configuration(for daemon: DaemonConfiguration, mode: DeviceAuth.Mode) -> DeviceAuth.Configuration {
+        DeviceAuth.Configuration(mode: mode, stateDirectory: daemon.auth.stateDirectory, oauthURL: daemon.auth.oauthURL)
     }
 }

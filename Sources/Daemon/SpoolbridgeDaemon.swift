@@ -38,8 +38,14 @@ public enum SpoolbridgeDaemon {
             ])
         }
 
-        // Device or user tokens when a pair is stored (see DeviceAuthService); the API key alone otherwise.
-        let auth = try await DeviceAuthService.startIfRegistered(configuration: configuration, apiKey: apiKey.key, logger: logger)
+        let statusLine = SystemdStatusLine(notifier: notifier)
+        let health = HealthState(
+            outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds, statusLine: statusLine)
+        // `[auth] mode` decides: device or user tokens kept fresh by a refresher, or the API key alone.
+        let authRelay = AuthHealthRelay(mode: configuration.auth.mode, health: health)
+        let auth = try await DeviceAuthService.start(
+            configuration: configuration, configFile: configFile, apiKey: apiKey.key, logger: logger,
+            observer: { authRelay.observe($0, $1) })
         let client: CloudClient
         do {
             client = try CloudClient(
@@ -53,12 +59,10 @@ public enum SpoolbridgeDaemon {
             throw error
         }
 
-        let statusLine = SystemdStatusLine(notifier: notifier)
-        let health = HealthState(
-            outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds, statusLine: statusLine)
         let delivery = DeliveryService(
             outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
             logger: logger.with(label: "delivery"), observer: { health.observe($0, at: $1) })
+        authRelay.attach(delivery)
         var services: [any Service] = [delivery, WakeSignalService(outbox: outbox)]
         let cups = CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
         // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound, the

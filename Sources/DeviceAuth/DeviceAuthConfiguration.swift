@@ -14,6 +14,18 @@ public enum DeviceAuth {
         func refreshClientID(deviceID: String) -> String {
             self == .userToken ? "api" : deviceID
         }
+
+        /// The token modes of `[auth] mode`; nil for `api-key`, which needs no token. (`AuthMode` is
+        /// the config's and health's word; this one is stored in `state.json`, so it stays its own.)
+        public init?(_ mode: AuthMode) {
+            switch mode {
+            case .apiKey: return nil
+            case .deviceToken: self = .deviceToken
+            case .userToken: self = .userToken
+            }
+        }
+
+        public var authMode: AuthMode { self == .userToken ? .userToken : .deviceToken }
     }
 
     /// Where the device's `client_id` comes from.

@@ -12,11 +12,14 @@ extension RefreshStateMachine {
         public var retryMinimumSeconds: Double
         /// An access token this close to its expiry is not handed out any more.
         public var expiryMarginSeconds: Double
+        /// The mode `[auth]` asks for: names the command to run while nothing is stored yet.
+        public var expectedMode: DeviceAuth.Mode?
 
         public init(
             refreshAtFraction: Double = 0.8, retryBaseSeconds: Double = 5, retryMaxSeconds: Double = 300,
-            retryMinimumSeconds: Double = 1, expiryMarginSeconds: Double = 5
+            retryMinimumSeconds: Double = 1, expiryMarginSeconds: Double = 5, expectedMode: DeviceAuth.Mode? = nil
         ) {
+            self.expectedMode = expectedMode
             self.refreshAtFraction = refreshAtFraction
             self.retryBaseSeconds = retryBaseSeconds
             self.retryMaxSeconds = retryMaxSeconds

@@ -95,7 +95,7 @@ public struct RefreshStateMachine: Sendable {
         let previousGeneration = generation
         self = RefreshStateMachine(settings: settings)
         generation = previousGeneration
-        mode = state?.mode
+        mode = state?.mode ?? settings.expectedMode
         deviceID = state?.deviceID
         registrationID = state?.registrationID
         lastRefreshAt = state?.lastRefreshAt

@@ -41,9 +41,10 @@ public struct RefreshStatus: Sendable, Hashable, Codable {
     }
 
     /// What the stored state says, for a CLI that runs beside (or without) the daemon.
-    public init(stored: AuthState?) {
+    /// `expectedMode`: the mode `[auth]` asks for, which names the command to run when nothing is stored.
+    public init(stored: AuthState?, expectedMode: DeviceAuth.Mode? = nil) {
         guard let stored else {
-            self.init(state: .notRegistered)
+            self.init(state: .notRegistered, mode: expectedMode)
             return
         }
         var state: State = stored.tokens == nil ? .notRegistered : (stored.attempts > 0 ? .retrying : .fresh)

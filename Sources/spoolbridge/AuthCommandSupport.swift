@@ -13,7 +13,9 @@ struct AuthContext {
 
     /// Loads the configuration and, with `needsKey`, the API key (warnings to stderr; never the key),
     /// then takes on the spool owner's identity: files written under the spool must stay the daemon's.
-    static func load(_ options: ConfigOption, mode: DeviceAuth.Mode = .deviceToken, needsKey: Bool) throws -> AuthContext {
+    /// `mode`: the one a command needs whatever `[auth] mode` says; nil takes `[auth] mode` (device
+    /// tokens when that is `api-key`).
+    static func load(_ options: ConfigOption, mode: DeviceAuth.Mode? = nil, needsKey: Bool) throws -> AuthContext {
         umask(0o077)
         let configuration = try options.load()
         var key = Secret("")
@@ -28,7 +30,10 @@ struct AuthContext {
         }
         // After reading the key (a root-only file), before writing anything under the spool.
         try becomeSpoolOwner(configuration.spool.directory)
-        return AuthContext(configuration: configuration, auth: AuthSettings.configuration(for: configuration, mode: mode), apiKey: key)
+        let chosen = mode ?? DeviceAuth.Mode(configuration.auth.mode) ?? .deviceToken
+        return AuthContext(
+            configuration: configuration, auth: AuthSettings.configuration(for: configuration, mode: chosen), apiKey: key,
+            configurationFile: options.config)
     }
 
     func oauthClient() throws -> OAuthClient {
@@ -41,9 +46,29 @@ struct AuthContext {
         }
     }
 
-    /// Whether the daemon will use the new pair by itself, or must be restarted.
+    /// Whether the daemon will use the new pair by itself, or `[auth] mode` must be set first.
     func afterRegistrationHint() -> String {
-        "A running daemon that already uses tokens switches to the new ones by itself; one started without "
-            + "tokens uses them after a restart (systemctl restart spoolbridge)."
+        guard configuration.auth.mode.usesBearerToken else {
+            return "[auth] mode is \"api-key\" in \(configurationFile): the daemon does not use these tokens until you set "
+                + "mode = \"\(auth.mode.rawValue)\" there and restart it (systemctl restart spoolbridge)."
+        }
+        return "A running daemon takes the new tokens by itself (at its next try; jobs held for want of a token then go out)."
+    }
+
+    var configurationFile: String
+}
+
+/// The token state as the CLI sees it: read from the store, never refreshed, never a token shown.
+enum StoredAuth {
+    /// For `status` and `status --json`: `.apiKey` in api-key mode; else the stored state, or
+    /// `.unknown` when the state file cannot be read (`problem` says why).
+    static func health(_ configuration: DaemonConfiguration) -> (health: AuthHealth, status: RefreshStatus?, problem: String?) {
+        guard let mode = DeviceAuth.Mode(configuration.auth.mode) else { return (.apiKey, nil, nil) }
+        do {
+            let status = RefreshStatus(stored: try TokenStore(directory: configuration.auth.stateDirectory).load(), expectedMode: mode)
+            return (status.authHealth(mode: configuration.auth.mode), status, nil)
+        } catch {
+            return (.unknown(mode: configuration.auth.mode), nil, error.description)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import Config
+import DeviceAuth
 import Foundation
 import SpoolbridgeCore
 
@@ -12,8 +13,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             Exits 0 when the daemon would start. Errors name the file, the key and (where the TOML parser \
             knows it) the line. Exits 78 when the configuration is refused or something it names (a hot \
             folder, the CUPS socket's directory) would stop the daemon, 69 when only the cloud does not \
-            answer. The cloud check calls GET /api/v1/version with the configured API key; use --offline \
-            to skip it.
+            answer. The cloud check calls GET /api/v1/version with the configured API key (in a token mode also \
+            with the stored access token, which it never refreshes); use --offline to skip it.
             """)
 
     @OptionGroup var options: ConfigOption
@@ -67,21 +68,55 @@ struct CheckConfigCommand: AsyncParsableCommand {
         }
     }
 
+    /// In a token mode: the stored access token to probe with, read-only. Says what to run when there is
+    /// none, and skips one that expired (the daemon refreshes it at start; a probe would only be refused).
+    private func storedToken(_ configuration: DaemonConfiguration) -> Secret? {
+        guard let mode = DeviceAuth.Mode(configuration.auth.mode) else { return nil }
+        let stored: AuthState?
+        do {
+            stored = try TokenStore(directory: configuration.auth.stateDirectory).load()
+        } catch {
+            print("warning: auth state: \(error.description); probing with the API key alone")
+            return nil
+        }
+        let status = RefreshStatus(stored: stored, expectedMode: mode)
+        guard let stored, stored.hasUsableTokens, let tokens = stored.tokens, status.state != .needsRegistration else {
+            print("warning: auth: \(status.summary): the daemon starts but holds every job until you "
+                + "\(status.remedy ?? "run `spoolbridge device register`"); probing with the API key alone")
+            return nil
+        }
+        if tokens.accessTokenExpiresAt.secondsSince1970 <= Date().timeIntervalSince1970 {
+            print("auth: the stored access token expired at \(Formatting.time(tokens.accessTokenExpiresAt)); the daemon "
+                + "refreshes it when it starts; probing with the API key alone")
+            return nil
+        }
+        return tokens.accessToken
+    }
+
     /// Prints whether the cloud answers; returns the failure to exit with, if it does not.
     private func checkCloud(_ configuration: DaemonConfiguration, key: APIKeySource.Loaded) async -> CLIError? {
+        let token = storedToken(configuration)
         let client: CloudClient
         do {
-            client = try CloudClient(configuration: .init(
-                baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
-                allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
-                connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)))
+            client = try CloudClient(
+                configuration: .init(
+                    baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
+                    allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
+                    connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)),
+                tokenSource: token.map(StoredTokenSource.init))
         } catch {
             return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 78)
         }
         do {
             let version = try await client.version()
-            print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
+            print("cloud \(configuration.cloud.url): answers\(token == nil ? "" : " and accepts the stored access token") (server version \(version.version ?? "unknown"))")
             try? await client.shutdown()
+            return nil
+        } catch where error.kind == .unauthorized {
+            try? await client.shutdown()
+            // The daemon would refresh once on this answer; a CLI never spends a refresh token.
+            print("warning: the cloud answers but refuses the stored access token (\(error.message)); the daemon refreshes it "
+                + "once when that happens: if `spoolbridge device status` then says so, register again")
             return nil
         } catch {
             try? await client.shutdown()
@@ -89,4 +124,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
             return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 69)  // EX_UNAVAILABLE
         }
     }
+}
+
+/// The stored access token, as is: `check-config` never refreshes (that would spend a refresh token
+/// the daemon owns), so a refused token is simply reported.
+private struct StoredTokenSource: BearerTokenSource {
+    let token: Secret
+
+    func currentAccessToken() async -> BearerTokenAnswer { .token(token) }
+    func accessTokenWasRejected(_ token: Secret) async -> Bool { false }
 }

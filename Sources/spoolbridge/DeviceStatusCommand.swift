@@ -22,17 +22,22 @@ struct DeviceStatusCommand: ParsableCommand {
     func run() throws {
         let status: RefreshStatus
         let file: String
+        let mode: AuthMode
         do {
             let context = try AuthContext.load(options, needsKey: false)
             file = context.auth.stateFile
-            status = RefreshStatus(stored: try TokenStore(directory: context.auth.stateDirectory).load())
+            status = RefreshStatus(stored: try TokenStore(directory: context.auth.stateDirectory).load(), expectedMode: context.auth.mode)
+            mode = context.configuration.auth.mode
         } catch {
             Self.fail(error)
         }
         if json {
-            print((try? Formatting.json(DeviceStatusDocument(status, file: file))) ?? "{}")
+            print((try? Formatting.json(DeviceStatusDocument(status, file: file, configuredMode: mode))) ?? "{}")
         } else {
             for line in Self.lines(status, file: file) { print(line) }
+            if !mode.usesBearerToken {
+                print("note: [auth] mode is \"api-key\" in \(options.config): the daemon sends no bearer token and does not use this state")
+            }
         }
         let usable = status.state == .fresh || status.state == .refreshing || status.state == .retrying
         if !usable { Foundation.exit(1) }
@@ -75,14 +80,18 @@ struct DeviceStatusDocument: Encodable {
     var attempts: Int
     var remedy: String?
     var stateFile: String
+    /// `[auth] mode`: whether the daemon uses this state at all.
+    var configuredMode: String
 
     enum CodingKeys: String, CodingKey {
         case registered, state, mode, attempts, remedy
+        case configuredMode = "configured_mode"
         case deviceID = "device_id", accessTokenExpiresAt = "access_token_expires_at", lastRefreshAt = "last_refresh_at"
         case lastError = "last_error", nextAttemptAt = "next_attempt_at", stateFile = "state_file"
     }
 
-    init(_ status: RefreshStatus, file: String) {
+    init(_ status: RefreshStatus, file: String, configuredMode: AuthMode) {
+        self.configuredMode = configuredMode.rawValue
         registered = status.state != .notRegistered && status.state != .needsRegistration
         state = status.state.rawValue
         mode = status.mode?.rawValue

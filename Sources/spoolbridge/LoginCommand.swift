@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import DeviceAuth
 import Foundation
 import SpoolbridgeCore
@@ -9,7 +10,8 @@ struct LoginCommand: AsyncParsableCommand {
         abstract: "Log in as a cloud user and store a user token pair (user-token mode).",
         discussion: """
             For tenants that authorize a user rather than the device: POST /api/v1/login (authtype 0) with \
-            the user and the password read from --password-file (never from the command line). The token pair \
+            the user and the password read from --password-file (never from the command line); without them, \
+            [auth] user and [auth] password_file (or the systemd credential `password`) are used. The token pair \
             is stored in <spool>/auth/state.json (mode 0600) and refreshed by the daemon with client_id `api`. \
             The password file must not be readable by others: mode 0600 or 0640. Prefer \
             `spoolbridge device register` unless the tenant requires user tokens (Docs/authentication.md).
@@ -17,15 +19,16 @@ struct LoginCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: ArgumentHelp("The cloud user to log in as.", valueName: "user"))
-    var user: String
+    @Option(help: ArgumentHelp("The cloud user to log in as (default: [auth] user).", valueName: "user"))
+    var user: String?
 
-    @Option(help: ArgumentHelp("A file holding the password on its first line (mode 0600 or 0640).", valueName: "path"))
-    var passwordFile: String
+    @Option(help: ArgumentHelp(
+        "A file holding the password on its first line, mode 0600 or 0640 (default: [auth] password_file).", valueName: "path"))
+    var passwordFile: String?
 
     func run() async throws {
         do {
-            let password = try PasswordFile.read(passwordFile)
+            let (user, password) = try credentials()
             let context = try AuthContext.load(options, mode: .userToken, needsKey: true)
             let client = try context.oauthClient()
             let registration = DeviceRegistration(configuration: context.auth, service: client)
@@ -39,6 +42,29 @@ struct LoginCommand: AsyncParsableCommand {
         } catch {
             Self.fail(error)
         }
+    }
+}
+
+extension LoginCommand {
+    /// The options, else `[auth]`; read before the CLI takes on the spool owner's identity (the
+    /// password file may be root's).
+    func credentials() throws -> (user: String, password: Secret) {
+        let auth = try options.load().auth
+        guard let user = user ?? auth.user else {
+            throw CLIError("say whose token to get: --user NAME, or [auth] user = \"NAME\" in \(options.config)")
+        }
+        if let passwordFile { return (user, try PasswordFile.read(passwordFile)) }
+        let loaded: SecretFile.Loaded?
+        do {
+            loaded = try PasswordSource.load(auth, configFile: options.config)
+        } catch {
+            throw CLIError("\(error)", exitCode: 78)
+        }
+        guard let loaded else {
+            throw CLIError("no password: give --password-file FILE, or set [auth] password_file in \(options.config)")
+        }
+        for warning in loaded.warnings { FileHandle.standardError.write(Data("spoolbridge: warning: \(warning)\n".utf8)) }
+        return (user, loaded.secret)
     }
 }
 

@@ -27,6 +27,21 @@ struct AuthConfigTests {
         #expect(auth.oauthURL == "https://[2001:db8::7]:443/oauth/v1")
     }
 
+    @Test(arguments: [
+        ("https://print.example.com:7300/api/v1", "https://print.example.com:443/oauth/v1"),
+        ("https://print.example.com", "https://print.example.com:443/oauth/v1"),
+        ("http://127.0.0.1:18080", "http://127.0.0.1:18080/oauth/v1"),
+        ("http://[::1]:18080/api", "http://[::1]:18080/oauth/v1"),
+    ])
+    func theDefaultTokenServiceIsTheCloudHostOn443OrThePlainHTTPServerItself(cloud: String, oauth: String) throws {
+        #expect(try parse("[cloud]\nurl = \"\(cloud)\"\n").auth.oauthURL == oauth)
+    }
+
+    @Test func aSpoolDirectoryWithATrailingSlashGivesOneSlashBeforeAuth() throws {
+        let auth = try parse(minimalCloud + "\n\n[spool]\ndirectory = \"/var/lib/spoolbridge/\"\n").auth
+        #expect(auth.stateDirectory == "/var/lib/spoolbridge/auth")
+    }
+
     @Test func deviceTokenModeWithAGatewayAndItsOwnStateDirectory() throws {
         let auth = try parse(minimalCloud + spool + """
 

@@ -6,25 +6,6 @@ import Testing
 /// state without a token value, and holds jobs (never fails them) when the device must register again.
 @Suite(.serialized)
 struct DaemonTokenTests {
-    /// Writes `<spool>/auth/state.json` as `spoolbridge device register` would.
-    /// `expired`: the access token ran out an hour ago (so nothing can be sent with it).
-    private func storeTokens(spool: String, spendingSince: Bool = false, expired: Bool = false) throws {
-        let auth = spool + "/auth"
-        try FileManager.default.createDirectory(atPath: auth, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        chmod(spool, 0o700)
-        chmod(auth, 0o700)
-        let now = Int64(Date().timeIntervalSince1970 * 1000) - (expired ? 7_200_000 : 0)
-        let marker = spendingSince ? #", "spending_refresh_token_since": {"millisecondsSince1970": \#(now - 1000)}"# : ""
-        try """
-            {"version": 1, "device_id": "spoolbridge-it", "mode": "device-token", "registration_id": "r1",
-             "tokens": {"access_token": "AT-it-secret-42", "refresh_token": "RT-it-secret-42",
-                        "access_token_expires_at": {"millisecondsSince1970": \(now + 3_600_000)},
-                        "received_at": {"millisecondsSince1970": \(now)}},
-             "attempts": 0\(marker)}
-            """.write(toFile: auth + "/state.json", atomically: true, encoding: .utf8)
-        chmod(auth + "/state.json", 0o600)
-    }
-
     @Test func withAStoredPairTheDaemonDeliversAndNeverLogsATokenValue() async throws {
         let emulator = try await CloudEmulator.start()
         let directory = try TemporaryDirectory()
@@ -35,8 +16,11 @@ struct DaemonTokenTests {
             path = "\(hot)"
             port = "Floor2"
             user = "alice"
+
+            [auth]
+            mode = "device-token"
             """)
-        try storeTokens(spool: directory.path + "/spool")
+        try storeTokenPair(spool: directory.path + "/spool")
         try daemon.start()
         try await daemon.waitUntilRunning()
         #expect(daemon.log.contains("bearer tokens on"))
@@ -62,8 +46,11 @@ struct DaemonTokenTests {
             path = "\(hot)"
             port = "Floor2"
             user = "alice"
+
+            [auth]
+            mode = "device-token"
             """)
-        try storeTokens(spool: directory.path + "/spool", spendingSince: true, expired: true)
+        try storeTokenPair(spool: directory.path + "/spool", spendingSince: true, expired: true)
         try daemon.start()
         try await daemon.waitUntilRunning()
         try drop(randomBytes(1000), named: "held.pdf", into: hot)
@@ -83,4 +70,23 @@ struct DaemonTokenTests {
         try await emulator.shutdown()
         #expect(!daemon.log.contains("it-secret-42"))
     }
+}
+
+/// Writes `<spool>/auth/state.json` as `spoolbridge device register` would.
+/// `expired`: the access token ran out an hour ago (so nothing can be sent with it).
+func storeTokenPair(spool: String, spendingSince: Bool = false, expired: Bool = false) throws {
+    let auth = spool + "/auth"
+    try FileManager.default.createDirectory(atPath: auth, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    chmod(spool, 0o700)
+    chmod(auth, 0o700)
+    let now = Int64(Date().timeIntervalSince1970 * 1000) - (expired ? 7_200_000 : 0)
+    let marker = spendingSince ? #", "spending_refresh_token_since": {"millisecondsSince1970": \#(now - 1000)}"# : ""
+    try """
+        {"version": 1, "device_id": "spoolbridge-it", "mode": "device-token", "registration_id": "r1",
+         "tokens": {"access_token": "AT-it-secret-42", "refresh_token": "RT-it-secret-42",
+                    "access_token_expires_at": {"millisecondsSince1970": \(now + 3_600_000)},
+                    "received_at": {"millisecondsSince1970": \(now)}},
+         "attempts": 0\(marker)}
+        """.write(toFile: auth + "/state.json", atomically: true, encoding: .utf8)
+    chmod(auth + "/state.json", 0o600)
 }

@@ -81,4 +81,26 @@ import Testing
         #expect(result.output.contains("chmod 0600 \(passwordFile)"))
         #expect(!result.output.contains("correct-horse"))
     }
+
+    @Test func loginTakesTheUserAndPasswordFileFromTheConfigurationAndSaysWhatIsMissing() throws {
+        let (directory, config, _) = try setUp()
+        defer { directory.remove() }
+        let missing = try runCommand(Executables.path("spoolbridge"), ["login", "--config", config])
+        #expect(missing.status != 0)
+        #expect(missing.output.contains("--user NAME, or [auth] user"), "\(missing.output)")
+
+        // [auth] names both; the token service is not there (port 9), so the login itself fails, after
+        // the password was read and its file's mode warned about, without showing it.
+        let passwordFile = directory.path + "/pw"
+        try "correct-horse-battery\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        chmod(passwordFile, 0o640)
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try (text + "\n[auth]\nmode = \"user-token\"\nuser = \"alice\"\npassword_file = \"\(passwordFile)\"\n")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runCommand(Executables.path("spoolbridge"), ["login", "--config", config])
+        #expect(result.status != 0)
+        #expect(result.output.contains("no answer to the login"), "\(result.output)")
+        #expect(!result.output.contains("correct-horse"))
+        #expect(!result.output.contains(Self.apiKey))
+    }
 }
