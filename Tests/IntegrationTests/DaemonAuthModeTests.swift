@@ -24,7 +24,10 @@ struct DaemonAuthModeTests {
             [auth]
             mode = "device-token"
             """)
-        try daemon.start()
+        let notify = try NotifySocket(in: directory)
+        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
+        let ready = try #require(try await offPool { notify.waitFor("READY=1", timeout: .seconds(10)) })
+        #expect(ready.last?.contains("auth (device-token): needs re-registration") == true, "\(ready)")
         try await daemon.waitUntilRunning()
         let port = try await daemon.httpPort()
         #expect(daemon.log.contains("spoolbridge device register"), "the log says what to run")
