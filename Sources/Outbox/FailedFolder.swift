@@ -11,6 +11,7 @@ enum FailedFolder {
             var lines: [(String, String)] = [("job", job.id.description)]
             switch job.source {
             case .hotFolder(let origin): lines.append(("file", origin.originalPath))
+            case .submitted(let origin): lines.append((origin.channel.rawValue, origin.detail))
             case .cups(let origin):
                 lines.append(("cups job", "\(origin.printer)-\(origin.cupsJobID) (\(origin.jobUUID))"))
             }
