@@ -30,6 +30,14 @@ public struct RequestSubmission: Sendable, Hashable {
     }
 }
 
+/// What `releaseAfterUpload` did.
+public enum ReleaseAfterUpload: Sendable, Hashable {
+    /// The upload was delivered: this release job is queued.
+    case queued(JobID)
+    /// The upload is still on its way: its release is queued when it is delivered.
+    case afterDelivery
+}
+
 extension Outbox {
     /// Queues records, releases and card swipes in one transaction (one fsync for a whole records
     /// file). A submission whose source key was queued before returns `.duplicate` with the first
@@ -84,9 +92,50 @@ extension Outbox {
             _ = try Self.insert(RequestSubmission(task: .release(release), source: source), db: db, now: now, failure: failure)
             return false
         }
-        let release = DocumentRelease(documentUUID: uuid, printer: printer, afterJob: delivered.id)
+        guard let release = followUp.release(of: uuid, after: delivered.id) else { return false }
         _ = try Self.insert(RequestSubmission(task: .release(release), source: source), db: db, now: now)
         return true
+    }
+
+    /// `release --job ID`: the release of upload job `id`'s document, as `followUp` describes it. A
+    /// delivered upload's release is queued now; one still on its way gets `followUp` attached and
+    /// its release is queued in the transaction that records it delivered. Both happen in one write
+    /// transaction, so the daemon's delivery commit cannot slip in between the check and the change.
+    public func releaseAfterUpload(_ id: JobID, _ followUp: UploadFollowUp) throws(OutboxError) -> ReleaseAfterUpload {
+        let now = clock()
+        let outcome: ReleaseAfterUpload = try write { db in
+            guard var record = try JobRecord.fetchOne(db, key: id.rawValue) else {
+                throw OutboxError(.notFound, "no job \(id) in the outbox (see `spoolbridge jobs`)")
+            }
+            let job = record.job
+            guard case .upload(let existing) = job.task else {
+                throw OutboxError(.invalidState, "job \(id) is a \(job.kind.rawValue), not an upload; --job takes an upload's id")
+            }
+            switch job.state {
+            case .delivered:
+                guard let uuid = job.documentUUID, let release = followUp.release(of: uuid, after: id) else {
+                    throw OutboxError(.invalidState,
+                        "job \(id) was delivered but the cloud's answer named no document uuid; release it by --document")
+                }
+                let source = JobSource.submitted(.init(channel: .cli, detail: "release of upload job \(id)"))
+                guard case .created(let releaseID) = try Self.insert(
+                    RequestSubmission(task: .release(release), source: source), db: db, now: now)
+                else { throw OutboxError(.invalidState, "the release of job \(id) could not be queued") }
+                return .queued(releaseID)
+            case .failed, .cancelled:
+                throw OutboxError(.invalidState,
+                    "job \(id) is \(job.state.rawValue): its document never reached the cloud; `spoolbridge retry \(id)` first")
+            case .receiving, .queued, .uploading:
+                guard existing.releaseTo == nil else {
+                    throw OutboxError(.invalidState, "job \(id) is released to \(existing.releaseTo!) once delivered already")
+                }
+                record.task = .upload(followUp)
+                try record.update(db, columns: ["task"])
+                return .afterDelivery
+            }
+        }
+        if case .queued = outcome { newWork.signal() }
+        return outcome
     }
 
     /// Jobs per kind and state, for `status` (index job_kind_state).

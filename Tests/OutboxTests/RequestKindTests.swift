@@ -106,6 +106,26 @@ struct RequestKindTests {
         #expect(release.lastError?.message.contains("no document uuid") == true)
     }
 
+    @Test func releaseByJobIsAttachedWhileTheUploadIsOnItsWayAndQueuedOnceDelivered() throws {
+        let fixture = try OutboxFixture()
+        let upload = try fixture.claimNewFile("later.pdf")
+        let followUp = UploadFollowUp(releaseTo: "SN9", copies: 2, duplex: .shortEdge)
+        #expect(try fixture.outbox.releaseAfterUpload(upload.id, followUp) == .afterDelivery)
+        #expect(throws: OutboxError.self) { try fixture.outbox.releaseAfterUpload(upload.id, followUp) }
+        _ = try fixture.startUpload(of: upload)
+        try fixture.outbox.complete([.delivered(upload.id, documentUUID: "ab-12")])
+        let release = try #require(try fixture.outbox.jobs().first { $0.kind == .release })
+        #expect(release.task == .release(DocumentRelease(
+            documentUUID: "ab-12", printer: "SN9", copies: 2, duplex: .shortEdge, afterJob: upload.id)))
+
+        // Delivered already: queued at once, as often as asked.
+        guard case .queued(let again) = try fixture.outbox.releaseAfterUpload(upload.id, followUp) else {
+            Issue.record("not queued"); return
+        }
+        #expect(try fixture.outbox.job(again)?.state == .queued)
+        #expect(throws: OutboxError.self) { try fixture.outbox.releaseAfterUpload(again, followUp) }
+    }
+
     @Test func aVersionTwoDatabaseIsMigratedAndItsRowsAreUploads() throws {
         var template = Array("/tmp/spoolbridge-v2-XXXXXX".utf8CString)
         let root = String(cString: try #require(mkdtemp(&template)))

@@ -36,8 +36,29 @@ public enum JobTask: Sendable, Hashable, Codable {
 public struct UploadFollowUp: Sendable, Hashable, Codable {
     /// The output port's serial number or address.
     public var releaseTo: String?
+    /// The release's options (`release --job ID --copies 2`); nil fields are not sent.
+    public var copies: Int?
+    public var grayscale: Bool?
+    public var duplex: PrintOptions.Duplex?
+    public var retain: Bool?
 
-    public init(releaseTo: String? = nil) {
+    public init(
+        releaseTo: String? = nil, copies: Int? = nil, grayscale: Bool? = nil, duplex: PrintOptions.Duplex? = nil,
+        retain: Bool? = nil
+    ) {
         self.releaseTo = releaseTo
+        self.copies = copies
+        self.grayscale = grayscale
+        self.duplex = duplex
+        self.retain = retain
+    }
+
+    /// The release of the document `uuid` this follow-up asks for; nil without `releaseTo`.
+    public func release(of uuid: String, after job: JobID?) -> DocumentRelease? {
+        releaseTo.map {
+            DocumentRelease(
+                documentUUID: uuid, printer: $0, copies: copies, grayscale: grayscale, duplex: duplex, retain: retain,
+                afterJob: job)
+        }
     }
 }
