@@ -123,7 +123,7 @@ struct TableReader {
 
     private func hotFolder(_ t: Section) throws(ConfigError) -> HotFolderSettings {
         try t.refuseUnknown(["path", "port", "user", "owner", "copies", "duplex", "grayscale", "page_size",
-                             "orientation", "provider_id", "archive", "failed", "settle_ms"])
+                             "orientation", "provider_id", "archive", "failed", "settle_ms", "release_to"])
         let path = try t.path("path", default: nil)
         let owner: HotFolderSettings.Owner
         switch (try t.optionalString("user"), try t.optionalString("owner")) {
@@ -160,9 +160,14 @@ struct TableReader {
         let port = try t.requiredString("port")
         let failed = try t.path("failed", default: path + "-failed")
         let archive = try t.optionalPath("archive")
+        let releaseTo = try t.optionalString("release_to")
+        if let releaseTo, !DocumentRelease.isPlausiblePrinter(releaseTo) {
+            throw t.error(.invalidValue, "release_to",
+                          "expected the output port's serial number or address (printable, no spaces or slashes), got \"\(releaseTo.prefix(80))\"")
+        }
         return HotFolderSettings(path: path, port: port, owner: owner, options: options,
                                  archiveDirectory: archive, failedDirectory: failed,
-                                 settleTime: try settleTime(t, folder: path))
+                                 settleTime: try settleTime(t, folder: path), releaseTo: releaseTo)
     }
 
     /// `settle_ms`: whole milliseconds, 0 up to 10 minutes (a longer wait is a misconfiguration, and the cap keeps

@@ -115,4 +115,45 @@ struct RecordAndReleaseTests {
         daemon.stop()
         try await emulator.shutdown()
     }
+
+    /// A push queue: each upload is followed by its release to the configured serial, through
+    /// faults and a `kill -9`; no document released twice.
+    @Test func aPushQueueUploadsThenReleasesEachDocumentThroughFaultsAndACrash() async throws {
+        let emulator = try await CloudEmulator.start()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let hot = try directory.subdirectory("push")
+        let daemon = try DaemonProcess(in: directory, cloudURL: emulator.baseURL, extraConfig: """
+            [[hotfolder]]
+            path = "\(hot)"
+            port = "Push"
+            user = "alice"
+            release_to = "SN123"
+            """)
+        emulator.inject(.status(502, message: "bad gateway (injected)"), count: 2)
+        try daemon.start()
+        try await daemon.waitUntilRunning()
+        for index in 0..<4 { try drop(randomBytes(3000 + index), named: "push-\(index).pdf", into: hot) }
+        _ = try await emulator.waitForDocuments(count: 2, timeout: .seconds(20))
+        daemon.kill9()
+        emulator.inject(.resetConnection, count: 1)
+        try daemon.start()
+        try await daemon.waitUntilRunning()
+        try await waitUntil("every file's document released") {
+            let released = Set(emulator.releases().map(\.documentUUID))
+            let titles = Set(emulator.documents().filter { released.contains($0.uuid) }.map(\.title))
+            return titles.count == 4
+        }
+        try await waitUntil("no job left to do") {
+            let jobs = try daemon.cli(["jobs"]).output
+            return !jobs.contains("\tqueued\t") && !jobs.contains("\tuploading\t")
+        }
+        let releases = emulator.releases()
+        let uuids = Set(emulator.documents().map(\.uuid))
+        #expect(releases.allSatisfy { uuids.contains($0.documentUUID) && $0.printer == "SN123" && $0.fields.isEmpty })
+        #expect(Set(releases.map(\.documentUUID)).count == releases.count, "no document released twice")
+        #expect(try daemon.cli(["jobs"]).output.components(separatedBy: "\trelease\tdelivered").count - 1 == releases.count)
+        daemon.stop()
+        try await emulator.shutdown()
+    }
 }

@@ -41,7 +41,9 @@ extension HotFolderEngine {
                 let origin = JobSource.HotFolderOrigin(
                     originalPath: path, failedDirectory: settings.failedDirectory,
                     archiveDirectory: settings.archiveDirectory)
-                claims.append((HotFolderFile(path: path, request: request, origin: origin), place))
+                // A push queue's release is queued with the upload's delivery (Outbox.insertFollowUp).
+                let task = settings.releaseTo.map { JobTask.upload(UploadFollowUp(releaseTo: $0)) } ?? .upload
+                claims.append((HotFolderFile(path: path, request: request, origin: origin, task: task), place))
             case .refuse(let reason):
                 refuse(path: path, place: place, reason: reason)
             case .vanished, .leave:
