@@ -8,7 +8,7 @@ struct TableReader {
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
         try Section(table: root, path: "", reader: self)
-            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder"])
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder", "records"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
@@ -21,7 +21,7 @@ struct TableReader {
             spool: try spoolSettings(spool),
             delivery: try deliverySettings(delivery),
             cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
-            hotFolders: try hotFolders(root),
+            hotFolders: try hotFolders(root) + recordsFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         var result = configuration
         result.http = try httpSettings(http)
@@ -117,6 +117,31 @@ struct TableReader {
                 throw ConfigError(.invalidValue, file: file, key: "hotfolder[\(index)]", "expected a [[hotfolder]] table")
             }
             folders.append(try hotFolder(Section(table: table, path: "hotfolder[\(index)]", reader: self)))
+        }
+        return folders
+    }
+
+    /// `[[records]]`: drop folders of JSON Lines records files. They are watched and settled like hot
+    /// folders (same rules), so they are hot folders whose intake is records.
+    private func recordsFolders(_ root: TOMLTable) throws(ConfigError) -> [HotFolderSettings] {
+        guard let value = root["records"] else { return [] }
+        guard let array = value.array else {
+            throw ConfigError(.invalidValue, file: file, key: "records", line: lines.line(of: "records"),
+                              "write each records folder as a [[records]] table")
+        }
+        var folders: [HotFolderSettings] = []
+        for index in 0..<array.count {
+            guard let table = array[index].table else {
+                throw ConfigError(.invalidValue, file: file, key: "records[\(index)]", "expected a [[records]] table")
+            }
+            let t = Section(table: table, path: "records[\(index)]", reader: self)
+            try t.refuseUnknown(["path", "failed", "settle_ms"])
+            let path = try t.path("path", default: nil)
+            var folder = HotFolderSettings(
+                path: path, port: "records", owner: .fixed("records"), failedDirectory: try t.path("failed", default: path + "-failed"),
+                settleTime: try settleTime(t, folder: path))
+            folder.intake = .records
+            folders.append(folder)
         }
         return folders
     }

@@ -24,6 +24,10 @@ enum FailedFolder {
             self.lines = lines
         }
 
+        init(lines: [(String, String)]) {
+            self.lines = lines
+        }
+
         init(file: String, reason: String) {
             lines = [("file", file), ("reason", reason),
                      ("what to do", "fix the cause and drop the file into the hot folder again")]

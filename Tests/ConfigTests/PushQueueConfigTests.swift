@@ -24,3 +24,39 @@ struct PushQueueConfigTests {
         expectRefusal(text, code: .invalidValue, key: "hotfolder[0].release_to", line: line(of: "release_to", in: text))
     }
 }
+
+@Suite("Config: records folders ([[records]])")
+struct RecordsFolderConfigTests {
+    @Test func aRecordsFolderIsWatchedLikeAHotFolderWithRecordsIntake() throws {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            """) + """
+
+            [[records]]
+            path = "/srv/accounting"
+            settle_ms = 1000
+            """
+        let configuration = try ConfigurationLoader.parse(text, file: configFile)
+        let records = try #require(configuration.hotFolders.first { $0.intake == .records })
+        #expect(records.path == "/srv/accounting")
+        #expect(records.failedDirectory == "/srv/accounting-failed")
+        #expect(records.settleTime == .milliseconds(1000))
+        #expect(configuration.hotFolders.filter { $0.intake == .documents }.count == 1)
+    }
+
+    @Test func anUnknownKeyInARecordsFolderIsRefused() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            """) + """
+
+            [[records]]
+            path = "/srv/accounting"
+            port = "X"
+            """
+        #expect(throws: ConfigError.self) { try ConfigurationLoader.parse(text, file: configFile) }
+    }
+}

@@ -126,6 +126,29 @@ struct RequestKindTests {
         #expect(throws: OutboxError.self) { try fixture.outbox.releaseAfterUpload(again, followUp) }
     }
 
+    @Test func aRecordsFileReadAgainAfterACrashQueuesNothingTwice() throws {
+        let fixture = try OutboxFixture()
+        let path = try fixture.drop("day.jsonl", """
+            {"type":"COPY","pages":1,"serial":"SN1"}
+            {"type":"NOPE","serial":"SN1"}
+            {"type":"FAX","pages":2,"address":"10.0.0.7"}
+            """)
+        // A hard link keeps the identity (inode, mtime, size): the file as a crash before its removal leaves it.
+        let keep = fixture.root + "/keep.jsonl"
+        #expect(link(path, keep) == 0)
+        guard case .taken(let jobs, 0, 1, let lines?, let note?) = try fixture.outbox.takeRecordsFile(
+            at: path, failedDirectory: fixture.hotFailed) else { Issue.record("not taken"); return }
+        #expect(jobs.count == 2)
+        #expect(!exists(path))
+        #expect(try String(contentsOfFile: lines, encoding: .utf8) == "{\"type\":\"NOPE\",\"serial\":\"SN1\"}\n")
+        #expect(try String(contentsOfFile: note, encoding: .utf8).contains("line 2: type:"))
+        #expect(rename(keep, path) == 0)
+        guard case .taken(let again, 2, 1, _, _) = try fixture.outbox.takeRecordsFile(
+            at: path, failedDirectory: fixture.hotFailed) else { Issue.record("not taken again"); return }
+        #expect(again.isEmpty)
+        #expect(try fixture.outbox.jobs().count == 2)
+    }
+
     @Test func aVersionTwoDatabaseIsMigratedAndItsRowsAreUploads() throws {
         var template = Array("/tmp/spoolbridge-v2-XXXXXX".utf8CString)
         let root = String(cString: try #require(mkdtemp(&template)))

@@ -35,6 +35,8 @@ extension HotFolderEngine {
             let settings = folders[place.folder]
             let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
             switch decide(path: path, name: name, place: place, userName: userName) {
+            case .take where settings.intake == .records:
+                takeRecordsFile(path, settings: settings)
             case .take(let username):
                 let request = DocumentRequest(
                     username: username, portname: settings.port, title: name, options: settings.options)

@@ -10,7 +10,14 @@ public struct HotFolderSettings: Sendable, Hashable {
         case fileOwner
     }
 
+    /// What the folder takes: documents to upload, or records files (`[[records]]`, JSON Lines).
+    public enum Intake: Sendable, Hashable {
+        case documents
+        case records
+    }
+
     public var path: String
+    public var intake: Intake = .documents
     public var port: String
     public var owner: Owner
     public var options: PrintOptions
