@@ -8,7 +8,7 @@ struct TableReader {
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
         try Section(table: root, path: "", reader: self)
-            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder", "records"])
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder", "records", "card_reader"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
@@ -25,6 +25,7 @@ struct TableReader {
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         var result = configuration
         result.http = try httpSettings(http)
+        result.cardReader = try cardReaderSettings(try section(root, "card_reader"))
         try checkDistinctFolders(configuration.hotFolders)
         try checkOutputFolders(configuration.hotFolders)
         return result
@@ -72,6 +73,33 @@ struct TableReader {
         return .init(
             concurrency: try t.int("concurrency", default: 4, in: 1...64, why: nil),
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap, stallSeconds: stall)
+    }
+
+    /// `[card_reader]`: listen = "HOST:PORT", reader = "ADDRESS", debounce_ms, allow_remote.
+    private func cardReaderSettings(_ t: Section) throws(ConfigError) -> CardReaderSettings? {
+        try t.refuseUnknown(["listen", "reader", "debounce_ms", "allow_remote"])
+        guard let text = try t.optionalString("listen") else {
+            if try t.optionalString("reader") != nil {
+                throw t.error(.missingKey, "listen", "a card reader needs listen = \"127.0.0.1:7310\"")
+            }
+            return nil
+        }
+        let address: HTTPListenAddress
+        switch HTTPListenAddress.parse(text) {
+        case .success(let parsed): address = parsed
+        case .failure(let failure): throw t.error(.invalidValue, "listen", "\(failure.reason); e.g. listen = \"127.0.0.1:7310\"")
+        }
+        let allowRemote = try t.bool("allow_remote", default: false)
+        if !address.isLoopback && !allowRemote {
+            throw t.error(.insecure, "listen",
+                "\(address) is reachable from other machines, and anyone who can connect releases jobs; listen on 127.0.0.1, or set card_reader.allow_remote = true if you really mean it")
+        }
+        let reader = try t.requiredString("reader")
+        guard DocumentRelease.isPlausiblePrinter(reader) else {
+            throw t.error(.invalidValue, "reader", "expected the printer's or reader's address (printable, no spaces or slashes)")
+        }
+        let debounce = try t.optionalInt("debounce_ms", in: 0...600_000) ?? 2000
+        return CardReaderSettings(host: address.bindHost, port: address.port, reader: reader, debounce: .milliseconds(debounce))
     }
 
     private func httpSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.HTTP {

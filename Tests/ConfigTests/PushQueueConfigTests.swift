@@ -60,3 +60,37 @@ struct RecordsFolderConfigTests {
         #expect(throws: ConfigError.self) { try ConfigurationLoader.parse(text, file: configFile) }
     }
 }
+
+@Suite("Config: [card_reader]")
+struct CardReaderConfigTests {
+    @Test func aLoopbackListenerWithAReader() throws {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            """) + """
+
+            [card_reader]
+            listen = "127.0.0.1:7310"
+            reader = "10.0.0.7"
+            debounce_ms = 500
+            """
+        let reader = try #require(try ConfigurationLoader.parse(text, file: configFile).cardReader)
+        #expect(reader.host == "127.0.0.1" && reader.port == 7310 && reader.reader == "10.0.0.7")
+        #expect(reader.debounce == .milliseconds(500))
+    }
+
+    @Test func aRemoteListenerNeedsAllowRemote() {
+        let text = withHotFolder("""
+            path = "/srv/print/a"
+            port = "A"
+            user = "alice"
+            """) + """
+
+            [card_reader]
+            listen = "0.0.0.0:7310"
+            reader = "10.0.0.7"
+            """
+        expectRefusal(text, code: .insecure, key: "card_reader.listen", line: line(of: "listen", in: text))
+    }
+}
