@@ -27,7 +27,7 @@ struct CardReaderTests {
 
         // Clients that connect and never write hold no one up.
         var idle: [TCPClient] = []
-        for _ in 0..<200 { idle.append(try TCPClient(port: port)) }
+        for _ in 0..<1000 { idle.append(try TCPClient(port: port)) }
 
         let client = try TCPClient(port: port)
         try client.send(Array("CARD-A\n".utf8))

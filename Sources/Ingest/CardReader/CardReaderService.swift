@@ -12,7 +12,7 @@ import Synchronization
 /// dropped, never allowed to stall or crash the daemon.
 public struct CardReaderService: Service {
     /// Connections served at once; more are closed on accept.
-    static let maxConnections = 512
+    static let maxConnections = 2048
     /// A connection that sends nothing for this long is closed.
     static let idleTimeout: TimeAmount = .seconds(60)
     /// Swipes waiting for the outbox; a flood beyond this drops the oldest (they would be debounced anyway).
