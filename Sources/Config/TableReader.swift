@@ -75,31 +75,37 @@ struct TableReader {
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap, stallSeconds: stall)
     }
 
-    /// `[card_reader]`: listen = "HOST:PORT", reader = "ADDRESS", debounce_ms, allow_remote.
+    /// `[card_reader]`: listen = "HOST:PORT" and/or device = "/dev/ttyUSB0", reader = "ADDRESS",
+    /// debounce_ms, allow_remote.
     private func cardReaderSettings(_ t: Section) throws(ConfigError) -> CardReaderSettings? {
-        try t.refuseUnknown(["listen", "reader", "debounce_ms", "allow_remote"])
-        guard let text = try t.optionalString("listen") else {
+        try t.refuseUnknown(["listen", "device", "reader", "debounce_ms", "allow_remote"])
+        let device = try t.optionalPath("device")
+        var listen: CardReaderSettings.Listen?
+        if let text = try t.optionalString("listen") {
+            let address: HTTPListenAddress
+            switch HTTPListenAddress.parse(text) {
+            case .success(let parsed): address = parsed
+            case .failure(let failure): throw t.error(.invalidValue, "listen", "\(failure.reason); e.g. listen = \"127.0.0.1:7310\"")
+            }
+            let allowRemote = try t.bool("allow_remote", default: false)
+            if !address.isLoopback && !allowRemote {
+                throw t.error(.insecure, "listen",
+                    "\(address) is reachable from other machines, and anyone who can connect releases jobs; listen on 127.0.0.1, or set card_reader.allow_remote = true if you really mean it")
+            }
+            listen = .init(host: address.bindHost, port: address.port)
+        }
+        guard listen != nil || device != nil else {
             if try t.optionalString("reader") != nil {
-                throw t.error(.missingKey, "listen", "a card reader needs listen = \"127.0.0.1:7310\"")
+                throw t.error(.missingKey, "listen", "a card reader needs listen = \"127.0.0.1:7310\" or device = \"/dev/ttyUSB0\"")
             }
             return nil
-        }
-        let address: HTTPListenAddress
-        switch HTTPListenAddress.parse(text) {
-        case .success(let parsed): address = parsed
-        case .failure(let failure): throw t.error(.invalidValue, "listen", "\(failure.reason); e.g. listen = \"127.0.0.1:7310\"")
-        }
-        let allowRemote = try t.bool("allow_remote", default: false)
-        if !address.isLoopback && !allowRemote {
-            throw t.error(.insecure, "listen",
-                "\(address) is reachable from other machines, and anyone who can connect releases jobs; listen on 127.0.0.1, or set card_reader.allow_remote = true if you really mean it")
         }
         let reader = try t.requiredString("reader")
         guard DocumentRelease.isPlausiblePrinter(reader) else {
             throw t.error(.invalidValue, "reader", "expected the printer's or reader's address (printable, no spaces or slashes)")
         }
         let debounce = try t.optionalInt("debounce_ms", in: 0...600_000) ?? 2000
-        return CardReaderSettings(host: address.bindHost, port: address.port, reader: reader, debounce: .milliseconds(debounce))
+        return CardReaderSettings(listen: listen, device: device, reader: reader, debounce: .milliseconds(debounce))
     }
 
     private func httpSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.HTTP {

@@ -76,7 +76,7 @@ struct CardReaderConfigTests {
             debounce_ms = 500
             """
         let reader = try #require(try ConfigurationLoader.parse(text, file: configFile).cardReader)
-        #expect(reader.host == "127.0.0.1" && reader.port == 7310 && reader.reader == "10.0.0.7")
+        #expect(reader.listen == .init(host: "127.0.0.1", port: 7310) && reader.reader == "10.0.0.7" && reader.device == nil)
         #expect(reader.debounce == .milliseconds(500))
     }
 

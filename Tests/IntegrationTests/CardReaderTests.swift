@@ -60,6 +60,67 @@ struct CardReaderTests {
     }
 }
 
+/// `[card_reader] device`: a pseudo-terminal stands in for a serial reader (the daemon opens its
+/// slave side like /dev/ttyUSB0; the test types on the master side).
+@Suite(.serialized)
+struct SerialCardReaderTests {
+    @Test func swipesFromASerialDeviceAreDebouncedAndGarbageIgnored() async throws {
+        let (master, device) = try PseudoTerminal.open()
+        defer { close(master) }
+        let emulator = try await CloudEmulator.start()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let daemon = try DaemonProcess(in: directory, cloudURL: emulator.baseURL, extraConfig: """
+            [[hotfolder]]
+            path = "\(try directory.subdirectory("hot"))"
+            port = "Finance"
+            user = "alice"
+
+            [card_reader]
+            device = "\(device)"
+            reader = "10.0.0.8"
+            debounce_ms = 60000
+            """)
+        try daemon.start()
+        try await daemon.waitUntilRunning()
+        try await waitUntil("the daemon reads the device") { daemon.log.contains("reading card swipes from \(device)") }
+        var bytes = Array("SERIAL-1\r\n".utf8)
+        for _ in 0..<20 { bytes += Array("SERIAL-1\r\n".utf8) }
+        bytes += [0xFF, 0x01, 0x02, 0x0A] + Array(repeating: UInt8(ascii: "z"), count: 400) + [0x0A]
+        bytes += Array("SERIAL-2\n".utf8)
+        let written = bytes.withUnsafeBytes { write(master, $0.baseAddress, $0.count) }
+        #expect(written == bytes.count)
+        try await waitUntil("two swipes reach the cloud") { emulator.cardSwipes().count >= 2 }
+        #expect(emulator.cardSwipes().map(\.cardID).sorted() == ["SERIAL-1", "SERIAL-2"])
+        #expect(emulator.cardSwipes().allSatisfy { $0.mac == "10.0.0.8" })
+        #expect(daemon.log.contains("malformed line"))
+        daemon.stop()
+        try await emulator.shutdown()
+    }
+}
+
+/// posix_openpt and friends, which the Glibc module does not import (they need _XOPEN_SOURCE).
+enum PseudoTerminal {
+    static func open() throws -> (master: Int32, slavePath: String) {
+        typealias OpenPT = @convention(c) (Int32) -> Int32
+        typealias FDCall = @convention(c) (Int32) -> Int32
+        typealias PTSName = @convention(c) (Int32) -> UnsafeMutablePointer<CChar>?
+        func symbol<T>(_ name: String, as type: T.Type) throws -> T {
+            guard let pointer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { throw HarnessError("no \(name)") }
+            return unsafeBitCast(pointer, to: type)
+        }
+        let master = try symbol("posix_openpt", as: OpenPT.self)(O_RDWR | O_NOCTTY)
+        guard master >= 0 else { throw HarnessError("posix_openpt: errno \(errno)") }
+        guard try symbol("grantpt", as: FDCall.self)(master) == 0, try symbol("unlockpt", as: FDCall.self)(master) == 0,
+              let name = try symbol("ptsname", as: PTSName.self)(master)
+        else {
+            close(master)
+            throw HarnessError("cannot set up a pseudo-terminal: errno \(errno)")
+        }
+        return (master, String(cString: name))
+    }
+}
+
 extension DaemonProcess {
     /// The card reader's port, from its "listening for card swipes" log line.
     func cardReaderPort() async throws -> Int {

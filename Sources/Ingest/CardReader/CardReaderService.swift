@@ -29,31 +29,17 @@ public struct CardReaderService: Service {
     }
 
     public func run() async throws {
-        let server: NIOAsyncChannel<NIOAsyncChannel<CardLine, ByteBuffer>, Never>
-        do {
-            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: settings.host, port: settings.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
-                        try channel.pipeline.syncOperations.addHandler(CloseWhenSilent())
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CardLineDecoder()))
-                        return try NIOAsyncChannel<CardLine, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
-        } catch {
-            throw CardReaderError("cannot listen for card swipes on \(settings.host):\(settings.port) ([card_reader] listen): \(error)")
-        }
-        logger.info("listening for card swipes", metadata: [
-            "listen": "\(settings.host):\(server.channel.localAddress?.port ?? settings.port)", "reader": "\(settings.reader)",
-        ])
         let (swipes, sink) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(Self.queueLimit))
-        let active = ConnectionCount()
+        let server = try await settings.listen.asyncMap(bind)
         let logger = self.logger
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await queue(swipes) }
+                if let device = settings.device {
+                    group.addTask { await CardSerialReader(device: device, logger: logger).run(sink: sink) }
+                }
+                guard let server else { return }  // the serial reader alone: runs until shutdown
+                let active = ConnectionCount()
                 try? await server.executeThenClose { inbound in
                     for try await connection in inbound {
                         let admitted = active.count.withLock { count -> Bool in
@@ -76,6 +62,29 @@ public struct CardReaderService: Service {
                 group.cancelAll()
             }
         }
+    }
+
+    private func bind(_ listen: CardReaderSettings.Listen) async throws -> NIOAsyncChannel<NIOAsyncChannel<CardLine, ByteBuffer>, Never> {
+        let server: NIOAsyncChannel<NIOAsyncChannel<CardLine, ByteBuffer>, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: listen.host, port: listen.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
+                        try channel.pipeline.syncOperations.addHandler(CloseWhenSilent())
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CardLineDecoder()))
+                        return try NIOAsyncChannel<CardLine, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw CardReaderError("cannot listen for card swipes on \(listen.host):\(listen.port) ([card_reader] listen): \(error)")
+        }
+        logger.info("listening for card swipes", metadata: [
+            "listen": "\(listen.host):\(server.channel.localAddress?.port ?? listen.port)", "reader": "\(settings.reader)",
+        ])
+        return server
     }
 
     /// Reads card ids until the client goes away; each valid one goes to `sink`.
@@ -125,7 +134,7 @@ public struct CardReaderService: Service {
             }
             let submission = RequestSubmission(
                 task: .card(CardSwipe(cardID: card, reader: settings.reader)),
-                source: .submitted(.init(channel: .cardReader, detail: "card reader \(settings.host):\(settings.port)")))
+                source: .submitted(.init(channel: .cardReader, detail: "card reader at \(settings.reader)")))
             do {
                 let id = try outbox.enqueue([submission]).first?.jobID
                 // The card id is a credential of sorts: the log names the job, not the card.
@@ -134,6 +143,13 @@ public struct CardReaderService: Service {
                 logger.error("cannot queue a card swipe: \(error.message)")
             }
         }
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async throws -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
 
