@@ -39,6 +39,10 @@ struct RecordAndReleaseTests {
         try await waitUntil("job \(id) delivered") {
             try daemon.cli(["jobs"]).output.split(separator: "\n").contains { $0.hasPrefix("\(id)\trecord\tdelivered") }
         }
+        let status = try daemon.cli(["status"]).output
+        #expect(status.contains("record 0 waiting, 1 delivered, 0 failed"), "\(status)")
+        let json = try daemon.cli(["jobs", "--json"]).output
+        #expect(json.contains("\"kind\" : \"record\"") || json.contains("\"kind\":\"record\""), "\(json)")
         daemon.stop()
         try await emulator.shutdown()
     }
