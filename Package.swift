@@ -61,6 +61,8 @@ let package = Package(
         ]),
         .target(name: "Ingest", dependencies: [
             "SpoolbridgeCore", "Outbox",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

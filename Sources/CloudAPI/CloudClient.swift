@@ -131,7 +131,7 @@ public struct CloudClient: Sendable {
         return receipt
     }
 
-    private func deadlines(total: Duration?, payload: String) -> RequestDeadlines {
+    func deadlines(total: Duration?, payload: String) -> RequestDeadlines {
         RequestDeadlines(
             connect: configuration.connectTimeout, stall: configuration.stallTimeout, total: total, payload: payload)
     }
@@ -139,7 +139,8 @@ public struct CloudClient: Sendable {
     /// The longest `version()` waits in total, however slowly its answer trickles in.
     static let probeTimeout: Duration = .seconds(60)
 
-    private func commonHeaders() -> HTTPHeaders {
+    /// The headers of every call (uploads, records, releases, card swipes): one place to add credentials.
+    func commonHeaders() -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.add(name: "X-Api-Key", value: configuration.apiKey.exposedValue)
         headers.add(name: "Accept", value: "application/json")

@@ -160,11 +160,11 @@ public struct OAuthClient: Sendable {
     ) async -> Result<Answer, NoAnswer> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Content-Type", value: FormEncoding.contentType)
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "spoolbridge")
         if apiKeyHeader { request.headers.add(name: "X-Api-Key", value: configuration.apiKey.exposedValue) }
-        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(form)))
+        request.body = .bytes(ByteBuffer(string: FormEncoding.body(form)))
         do {
             let response = try await http.execute(request, deadline: .now() + configuration.timeout.timeAmount)
             var body: [UInt8] = []
@@ -250,28 +250,5 @@ public struct OAuthClient: Sendable {
                 value = Double(text)
             }
         }
-    }
-}
-
-/// `application/x-www-form-urlencoded`: everything but unreserved characters percent-encoded.
-enum FormEncoding {
-    static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF")
-                result += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0xF)])"
-            }
-        }
-        return result
     }
 }

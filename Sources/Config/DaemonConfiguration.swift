@@ -69,6 +69,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
     public var cups: Cups
     public var hotFolders: [HotFolderSettings]
     public var http: HTTP = HTTP()
+    /// `[card_reader]`: off unless `listen` is set.
+    public var cardReader: CardReaderSettings?
     /// `[log] level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
 

@@ -63,6 +63,7 @@ public struct ReloadPlan: Sendable, Hashable {
         compare("spool.min_free_mb") { $0.spool.minFreeBytes }
         compare("spool.keep_finished_days") { $0.spool.keepFinishedDays }
         compare("cloud.url") { $0.cloud.url }
+        compare("card_reader") { $0.cardReader }
         compare("cloud.api_key_file") { $0.cloud.apiKeyFile }
         compare("cloud.ca_file") { $0.cloud.caFile }
         compare("cloud.allow_insecure_http") { $0.cloud.allowInsecureHTTP }

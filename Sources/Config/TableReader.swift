@@ -8,7 +8,7 @@ struct TableReader {
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
         try Section(table: root, path: "", reader: self)
-            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "auth", "hotfolder"])
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "auth", "hotfolder", "records", "card_reader"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
@@ -25,10 +25,11 @@ struct TableReader {
             auth: try authSettings(auth, cloud: cloudValues, spool: spoolValues),
             delivery: try deliverySettings(delivery),
             cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
-            hotFolders: try hotFolders(root),
+            hotFolders: try hotFolders(root) + recordsFolders(root),
             logLevel: try log.string("level", default: "info", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]))
         var result = configuration
         result.http = try httpSettings(http)
+        result.cardReader = try cardReaderSettings(try section(root, "card_reader"))
         try checkDistinctFolders(configuration.hotFolders)
         try checkOutputFolders(configuration.hotFolders)
         return result
@@ -78,6 +79,39 @@ struct TableReader {
             maxAgeHours: maxAge == 0 ? nil : maxAge, retryBaseSeconds: base, retryMaxSeconds: cap, stallSeconds: stall)
     }
 
+    /// `[card_reader]`: listen = "HOST:PORT" and/or device = "/dev/ttyUSB0", reader = "ADDRESS",
+    /// debounce_ms, allow_remote.
+    private func cardReaderSettings(_ t: Section) throws(ConfigError) -> CardReaderSettings? {
+        try t.refuseUnknown(["listen", "device", "reader", "debounce_ms", "allow_remote"])
+        let device = try t.optionalPath("device")
+        var listen: CardReaderSettings.Listen?
+        if let text = try t.optionalString("listen") {
+            let address: HTTPListenAddress
+            switch HTTPListenAddress.parse(text) {
+            case .success(let parsed): address = parsed
+            case .failure(let failure): throw t.error(.invalidValue, "listen", "\(failure.reason); e.g. listen = \"127.0.0.1:7310\"")
+            }
+            let allowRemote = try t.bool("allow_remote", default: false)
+            if !address.isLoopback && !allowRemote {
+                throw t.error(.insecure, "listen",
+                    "\(address) is reachable from other machines, and anyone who can connect releases jobs; listen on 127.0.0.1, or set card_reader.allow_remote = true if you really mean it")
+            }
+            listen = .init(host: address.bindHost, port: address.port)
+        }
+        guard listen != nil || device != nil else {
+            if try t.optionalString("reader") != nil {
+                throw t.error(.missingKey, "listen", "a card reader needs listen = \"127.0.0.1:7310\" or device = \"/dev/ttyUSB0\"")
+            }
+            return nil
+        }
+        let reader = try t.requiredString("reader")
+        guard DocumentRelease.isPlausiblePrinter(reader) else {
+            throw t.error(.invalidValue, "reader", "expected the printer's or reader's address (printable, no spaces or slashes)")
+        }
+        let debounce = try t.optionalInt("debounce_ms", in: 0...600_000) ?? 2000
+        return CardReaderSettings(listen: listen, device: device, reader: reader, debounce: .milliseconds(debounce))
+    }
+
     private func httpSettings(_ t: Section) throws(ConfigError) -> DaemonConfiguration.HTTP {
         try t.refuseUnknown(["listen", "allow_remote", "unhealthy_after_seconds"])
         let allowRemote = try t.bool("allow_remote", default: false)
@@ -125,9 +159,34 @@ struct TableReader {
         return folders
     }
 
+    /// `[[records]]`: drop folders of JSON Lines records files. They are watched and settled like hot
+    /// folders (same rules), so they are hot folders whose intake is records.
+    private func recordsFolders(_ root: TOMLTable) throws(ConfigError) -> [HotFolderSettings] {
+        guard let value = root["records"] else { return [] }
+        guard let array = value.array else {
+            throw ConfigError(.invalidValue, file: file, key: "records", line: lines.line(of: "records"),
+                              "write each records folder as a [[records]] table")
+        }
+        var folders: [HotFolderSettings] = []
+        for index in 0..<array.count {
+            guard let table = array[index].table else {
+                throw ConfigError(.invalidValue, file: file, key: "records[\(index)]", "expected a [[records]] table")
+            }
+            let t = Section(table: table, path: "records[\(index)]", reader: self)
+            try t.refuseUnknown(["path", "failed", "settle_ms"])
+            let path = try t.path("path", default: nil)
+            var folder = HotFolderSettings(
+                path: path, port: "records", owner: .fixed("records"), failedDirectory: try t.path("failed", default: path + "-failed"),
+                settleTime: try settleTime(t, folder: path))
+            folder.intake = .records
+            folders.append(folder)
+        }
+        return folders
+    }
+
     private func hotFolder(_ t: Section) throws(ConfigError) -> HotFolderSettings {
         try t.refuseUnknown(["path", "port", "user", "owner", "copies", "duplex", "grayscale", "page_size",
-                             "orientation", "provider_id", "archive", "failed", "settle_ms"])
+                             "orientation", "provider_id", "archive", "failed", "settle_ms", "release_to"])
         let path = try t.path("path", default: nil)
         let owner: HotFolderSettings.Owner
         switch (try t.optionalString("user"), try t.optionalString("owner")) {
@@ -164,9 +223,14 @@ struct TableReader {
         let port = try t.requiredString("port")
         let failed = try t.path("failed", default: path + "-failed")
         let archive = try t.optionalPath("archive")
+        let releaseTo = try t.optionalString("release_to")
+        if let releaseTo, !DocumentRelease.isPlausiblePrinter(releaseTo) {
+            throw t.error(.invalidValue, "release_to",
+                          "expected the output port's serial number or address (printable, no spaces or slashes), got \"\(releaseTo.prefix(80))\"")
+        }
         return HotFolderSettings(path: path, port: port, owner: owner, options: options,
                                  archiveDirectory: archive, failedDirectory: failed,
-                                 settleTime: try settleTime(t, folder: path))
+                                 settleTime: try settleTime(t, folder: path), releaseTo: releaseTo)
     }
 
     /// `settle_ms`: whole milliseconds, 0 up to 10 minutes (a longer wait is a misconfiguration, and the cap keeps

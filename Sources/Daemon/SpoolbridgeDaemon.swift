@@ -75,6 +75,9 @@ public enum SpoolbridgeDaemon {
         services += cups.map { $0(started) }
         services += http.map { $0(started) }
         services += PruneService.services(configuration: configuration, outbox: outbox, logger: logger)
+        if let reader = configuration.cardReader {
+            services.append(CardReaderService(settings: reader, outbox: outbox, logger: logger.with(label: "card-reader")))
+        }
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
         services.append(ReadinessService(notifier: notifier, statusLine: statusLine, outbox: outbox, logger: logger,
                                          started: started, folderStates: hotFolders.folderStates))

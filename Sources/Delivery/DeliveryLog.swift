@@ -67,6 +67,10 @@ struct DeliveryLog: Sendable {
         case .failed:
             metadata["error"] = "\(job.lastError?.description ?? "")"
             metadata[LogField.messageID] = "\(LogMessageID.jobFailed)"
+            guard job.kind == .upload else {
+                logger.error("failed; `spoolbridge jobs --state failed` shows the reason", metadata: metadata)
+                return
+            }
             switch (placement?.file, placement?.note) {
             case (let file?, let note?):
                 metadata["file"] = "\(file)"
@@ -102,6 +106,7 @@ extension DeliveryLog {
     static func fields(of job: Job) -> Logger.Metadata {
         var fields: Logger.Metadata = [LogField.jobID: "\(job.id)", LogField.port: "\(job.request.portname)"]
         if case .cups(let origin) = job.source { fields[LogField.cupsJobUUID] = "\(origin.jobUUID)" }
+        if job.kind != .upload { fields["kind"] = "\(job.kind.rawValue)" }
         return fields
     }
 }

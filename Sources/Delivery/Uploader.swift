@@ -10,6 +10,7 @@ struct Uploader: Sendable {
 
     /// The outcome, and a warning when the cloud accepted the document but said something odd.
     func deliver(_ job: Job) async -> (DeliveryOutcome, warning: String?) {
+        guard job.kind == .upload else { return (await RequestSender(client: client).send(job), nil) }
         let path = outbox.payloadPath(of: job)
         // Checked before any byte is sent: the cloud would refuse it anyway, after a long upload.
         if job.payloadSize > outbox.maxDocumentBytes {

@@ -79,6 +79,21 @@ public final class CloudEmulator: Sendable {
         state.allDocuments()
     }
 
+    /// Every accepted `POST /documents/history`, in arrival order.
+    public func records() -> [ReceivedRecord] {
+        state.allRecords()
+    }
+
+    /// Every accepted release to an output port, in arrival order.
+    public func releases() -> [ReceivedRelease] {
+        state.allReleases()
+    }
+
+    /// Every accepted `/card` call, in arrival order.
+    public func cardSwipes() -> [ReceivedCardSwipe] {
+        state.allCardSwipes()
+    }
+
     /// Cloud API requests seen whose path starts with `path`, rejected ones included.
     public func requestCount(path: String) -> Int {
         state.requestCount(pathPrefix: path)

@@ -7,6 +7,9 @@ import NIOHTTP1
 enum ControlEndpoints {
     private static let routes: [String: HTTPMethod] = [
         "/_emulator/documents": .GET,
+        "/_emulator/records": .GET,
+        "/_emulator/releases": .GET,
+        "/_emulator/cards": .GET,
         "/_emulator/stats": .GET,
         "/_emulator/faults": .POST,
         "/_emulator/faults/clear": .POST,
@@ -25,6 +28,12 @@ enum ControlEndpoints {
         switch path {
         case "/_emulator/documents":
             return .json(state.allDocuments())
+        case "/_emulator/records":
+            return .json(state.allRecords())
+        case "/_emulator/releases":
+            return .json(state.allReleases())
+        case "/_emulator/cards":
+            return .json(state.allCardSwipes())
         case "/_emulator/stats":
             return .json(state.stats())
         case "/_emulator/reset":

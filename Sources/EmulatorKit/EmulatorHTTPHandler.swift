@@ -20,6 +20,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         case answerAtEnd(HTTPAnswer)
         case control(method: HTTPMethod, path: String, body: ByteBuffer)
         case upload(UploadExchange)
+        /// A small form-encoded call (Requests/FormEndpoints.swift): collect the body, answer at its end.
+        case form(HTTPRequestHead, path: String, body: [UInt8])
         /// Answered before the body ended: drain it.
         case answeredEarly
         /// A reset fault closed the connection.
@@ -67,7 +69,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         // Malformed HTTP (the error handler before us has answered 400) or an I/O error.
         // Count a request that was cut off before its answer; one already answered (or held) counted then.
         switch exchange {
-        case .upload, .answerAtEnd: if !isControl { state.countRejection() }
+        case .upload, .answerAtEnd, .form: if !isControl { state.countRejection() }
         case .idle, .control, .answeredEarly, .dropped, .held: break
         }
         exchange = .idle
@@ -111,7 +113,10 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
         } else {
             state.countRequest(path: path)
-            if path == "/api/v1/documents" && head.method == .PUT, let fault = state.takeFault() {
+            // Faults hit the calls that change something: uploads and the form-encoded calls.
+            let faultable = (path == "/api/v1/documents" && head.method == .PUT)
+                || (head.method == .POST && FormEndpoints.handles(path))
+            if faultable, let fault = state.takeFault() {
                 switch fault {
                 case .resetConnection:
                     state.countRejection()
@@ -173,7 +178,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 return .answerAtEnd(.rejection((error as? Rejection) ?? .badRequest("\(error)")))
             }
         default:
-            return .answerAtEnd(.error(404, "no such endpoint \(path)"))
+            guard FormEndpoints.handles(path) else { return .answerAtEnd(.error(404, "no such endpoint \(path)")) }
+            return .form(head, path: path, body: [])
         }
     }
 
@@ -181,7 +187,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// since the client may never send the body it announced.
     private func answerExpectation(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch exchange {
-        case .upload, .control:
+        case .upload, .control, .form:
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         case .answerAtEnd(let answer):
             closeAfterResponse = true
@@ -203,6 +209,14 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 var buffer = buffer
                 body.writeBuffer(&buffer)
                 exchange = .control(method: method, path: path, body: body)
+            }
+        case .form(let head, let path, var body):
+            exchange = .idle  // leave `body` uniquely referenced
+            if body.count + buffer.readableBytes > FormEndpoints.maxBodyBytes {
+                exchange = .answerAtEnd(.error(413, "form body over \(FormEndpoints.maxBodyBytes) bytes"))
+            } else {
+                body += buffer.readableBytesView
+                exchange = .form(head, path: path, body: body)
             }
         case .upload(let upload):
             upload.feed(buffer)
@@ -242,6 +256,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         case .answerAtEnd(let prepared):
             answer = prepared
+        case .form(let head, let path, let body):
+            answer = FormEndpoints.answer(head, path: path, body: body, state: state)
         case .control(let method, let path, let body):
             answer = ControlEndpoints.answer(method: method, path: path, body: body, state: state)
         case .upload(let upload):

@@ -19,6 +19,10 @@ public struct EmulatorStats: Sendable, Codable, Hashable {
 final class EmulatorState: @unchecked Sendable {
     private let lock = NSLock()
     private var documents: [ReceivedDocument] = []
+    private var documentUUIDs: Set<String> = []
+    private var records: [ReceivedRecord] = []
+    private var releases: [ReceivedRelease] = []
+    private var cardSwipes: [ReceivedCardSwipe] = []
     private var requestsByPath: [String: Int] = [:]
     private var requests = 0
     private var rejected = 0
@@ -46,7 +50,38 @@ final class EmulatorState: @unchecked Sendable {
     }
 
     func record(_ document: ReceivedDocument) {
-        locked { documents.append(document) }
+        locked {
+            documents.append(document)
+            documentUUIDs.insert(document.uuid)
+        }
+    }
+
+    func hasDocument(uuid: String) -> Bool {
+        locked { documentUUIDs.contains(uuid) }
+    }
+
+    func record(_ record: ReceivedRecord) {
+        locked { records.append(record) }
+    }
+
+    func record(_ release: ReceivedRelease) {
+        locked { releases.append(release) }
+    }
+
+    func record(_ swipe: ReceivedCardSwipe) {
+        locked { cardSwipes.append(swipe) }
+    }
+
+    func allRecords() -> [ReceivedRecord] {
+        locked { records }
+    }
+
+    func allReleases() -> [ReceivedRelease] {
+        locked { releases }
+    }
+
+    func allCardSwipes() -> [ReceivedCardSwipe] {
+        locked { cardSwipes }
     }
 
     func allDocuments() -> [ReceivedDocument] {
@@ -123,6 +158,10 @@ final class EmulatorState: @unchecked Sendable {
         clearFaults()
         locked {
             documents = []
+            documentUUIDs = []
+            records = []
+            releases = []
+            cardSwipes = []
             requestsByPath = [:]
             requests = 0
             rejected = 0

@@ -11,6 +11,7 @@ enum FailedFolder {
             var lines: [(String, String)] = [("job", job.id.description)]
             switch job.source {
             case .hotFolder(let origin): lines.append(("file", origin.originalPath))
+            case .submitted(let origin): lines.append((origin.channel.rawValue, origin.detail))
             case .cups(let origin):
                 lines.append(("cups job", "\(origin.printer)-\(origin.cupsJobID) (\(origin.jobUUID))"))
             }
@@ -20,6 +21,10 @@ enum FailedFolder {
             if let message = job.lastError?.message { lines.append(("server message", message)) }
             lines.append(("attempts", String(job.attempts)))
             lines.append(("what to do", "fix the cause, then run `spoolbridge retry \(job.id)` or drop the file into the hot folder again"))
+            self.lines = lines
+        }
+
+        init(lines: [(String, String)]) {
             self.lines = lines
         }
 

@@ -25,6 +25,10 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     var sourcePath: String?
     var createdAt: Int64
     var updatedAt: Int64
+    /// `JobKind`'s name (schema v3); "upload" for older rows.
+    var kind: String
+    /// The kind's payload (schema v3); nil for older rows, which are plain uploads.
+    var task: JobTask?
 
     enum Columns {
         static let id = Column(CodingKeys.id)
@@ -34,6 +38,7 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
         static let nextAttemptAt = Column(CodingKeys.nextAttemptAt)
         static let createdAt = Column(CodingKeys.createdAt)
         static let updatedAt = Column(CodingKeys.updatedAt)
+        static let kind = Column(CodingKeys.kind)
     }
 
     mutating func didInsert(_ inserted: InsertionSuccess) {
@@ -41,11 +46,13 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
     }
 
     init(newJobWith request: DocumentRequest, source: JobSource, state: JobState,
-         payloadName: String, payloadSize: Int64, now: Timestamp) {
+         payloadName: String, payloadSize: Int64, now: Timestamp, task: JobTask = .upload) {
+        self.kind = task.kind.rawValue
+        self.task = task
         self.id = nil
         self.state = state.rawValue
         self.sourceKind = source.kind
-        if case .cups(let origin) = source { self.sourceKey = "cups:" + origin.jobUUID } else { self.sourceKey = nil }
+        self.sourceKey = source.idempotencyKey
         self.source = source
         self.username = request.username
         self.portname = request.portname
@@ -73,7 +80,8 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
             nextAttemptAt: nextAttemptAt.map(Timestamp.init(millisecondsSince1970:)),
             lastError: lastError, documentUUID: documentUUID,
             createdAt: Timestamp(millisecondsSince1970: createdAt),
-            updatedAt: Timestamp(millisecondsSince1970: updatedAt))
+            updatedAt: Timestamp(millisecondsSince1970: updatedAt),
+            task: task ?? .upload)
     }
 
     /// The columns a state change touches: writing only these keeps the source and options

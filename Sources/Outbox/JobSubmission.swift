@@ -4,10 +4,13 @@ import SpoolbridgeCore
 public struct JobSubmission: Sendable, Hashable {
     public var request: DocumentRequest
     public var source: JobSource
+    /// `.upload` with a push queue's `releaseTo`, when the source has one.
+    public var task: JobTask
 
-    public init(request: DocumentRequest, source: JobSource) {
+    public init(request: DocumentRequest, source: JobSource, task: JobTask = .upload) {
         self.request = request
         self.source = source
+        self.task = task
     }
 }
 
@@ -29,11 +32,14 @@ public struct HotFolderFile: Sendable, Hashable {
     public var path: String
     public var request: DocumentRequest
     public var origin: JobSource.HotFolderOrigin
+    /// `.upload` with the folder's `release_to`, when it is a push queue.
+    public var task: JobTask
 
-    public init(path: String, request: DocumentRequest, origin: JobSource.HotFolderOrigin) {
+    public init(path: String, request: DocumentRequest, origin: JobSource.HotFolderOrigin, task: JobTask = .upload) {
         self.path = path
         self.request = request
         self.origin = origin
+        self.task = task
     }
 }
 

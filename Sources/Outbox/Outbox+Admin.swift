@@ -96,7 +96,7 @@ extension Outbox {
                 throw OutboxError(.notFound, "no job \(id) in the outbox (see `spoolbridge jobs`)")
             }
             let transition = try Self.transition(.retryRequested, record.job, now, retryPolicy)
-            if transition.payload == .restoreFromFailed {
+            if transition.payload == .restoreFromFailed, record.job.kind == .upload {
                 try restoreFromFailedFolder(record)
             }
             record.failedPath = nil

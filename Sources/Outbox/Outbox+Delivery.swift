@@ -81,15 +81,21 @@ extension Outbox {
     ) throws(OutboxError) -> DeliveryCommit {
         guard !outcomes.isEmpty || !release.isEmpty || claimLimit > 0 else { return DeliveryCommit() }
         let now = clock()
-        let (transitions, skipped, claimed, nextDue) = try write { db in
+        let (transitions, skipped, claimed, nextDue, followUps) = try write { db in
             var (transitions, skipped) = try record(outcomes, db: db, now: now)
+            // Push queues: each delivered upload's release is queued in this same transaction.
+            var followUps = 0
+            for transition in transitions where try insertFollowUp(after: transition.job, db: db, now: now) {
+                followUps += 1
+            }
             let (released, skippedReleases) = try record(release.map { ($0, .claimReleased) }, db: db, now: now)
             transitions += released
             skipped += skippedReleases
             let claimed = try claimDue(limit: claimLimit, db: db, now: now)
             let nextDue = try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM job WHERE state = 'queued'")
-            return (transitions, skipped, claimed, nextDue.map(Timestamp.init(millisecondsSince1970:)))
+            return (transitions, skipped, claimed, nextDue.map(Timestamp.init(millisecondsSince1970:)), followUps)
         }
+        if followUps > 0 { newWork.signal() }
         for transition in transitions {
             disposePayload(of: transition.job, transition.payload)
         }
@@ -155,6 +161,7 @@ extension Outbox {
     /// Carries out what the state machine decided for the payload. Failures here are not lost
     /// work: the payload stays in `payloads/` and recovery tries again at the next start.
     func disposePayload(of job: Job, _ disposition: JobLifecycle.PayloadDisposition) {
+        guard job.kind == .upload else { return }  // records, releases and card swipes have no file
         let payload = layout.payload(job.payloadName)
         switch disposition {
         case .keep, .restoreFromFailed:

@@ -42,7 +42,7 @@ extension Outbox {
             records.append(JobRecord(
                 newJobWith: file.request, source: .hotFolder(file.origin), state: .receiving,
                 payloadName: Self.newPayloadName(for: file.request.title),
-                payloadSize: Int64(info.st_size), now: now))
+                payloadSize: Int64(info.st_size), now: now, task: file.task))
         }
         try write { db in
             for index in records.indices {

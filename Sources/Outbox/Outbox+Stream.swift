@@ -28,7 +28,7 @@ extension Outbox {
             try Durability.fsyncDirectory(layout.payloads)
             var record = JobRecord(
                 newJobWith: submission.request, source: submission.source, state: .queued,
-                payloadName: payload.payloadName, payloadSize: payload.byteCount, now: clock())
+                payloadName: payload.payloadName, payloadSize: payload.byteCount, now: clock(), task: submission.task)
             return try write { db -> EnqueueResult in
                 // Checked again inside the transaction: two handovers of one job may race.
                 if let key = record.sourceKey,

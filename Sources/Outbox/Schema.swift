@@ -44,6 +44,15 @@ enum Schema {
             // Per hot folder, per state: covering, so counting never reads the rows.
             try db.execute(sql: "CREATE INDEX job_source_path ON job(sourcePath, state) WHERE sourcePath IS NOT NULL")
         }
+        // Job kinds (issue 10): records, releases and card swipes share the outbox with uploads. Rows
+        // from v2 are uploads; their payload shape is nil (an upload with no follow-up).
+        migrator.registerMigration("v3: job kinds") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN kind TEXT NOT NULL DEFAULT 'upload'")
+            // The kind's payload as JSON (`JobTask`): the record's fields, the release's target, the card.
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN task TEXT")
+            // `status` counts jobs per kind and state: covering, like job_source_path.
+            try db.execute(sql: "CREATE INDEX job_kind_state ON job(kind, state)")
+        }
         return migrator
     }
 }

@@ -50,7 +50,7 @@ enum BackendCommand {
             return BackendExit.status(for: error.disposition)
         }
         if let uri = try? SpoolbridgeDeviceURI(parsing: invocation.deviceURI), !uri.ignoredParameters.isEmpty {
-            Diagnostics.warning("device URI parameters ignored: \(uri.ignoredParameters.joined(separator: ", ")) (only wait= is known)")
+            Diagnostics.warning("device URI parameters ignored: \(uri.ignoredParameters.joined(separator: ", ")) (only wait= and release_to= are known)")
         }
         Diagnostics.debug("spoolbridge: job \(header.cupsJobID) \(header.jobUUID) for \(header.user) to port \(header.port): "
             + "title=\"\(header.title)\" copies=\(header.options.copies.map(String.init) ?? "-") "

@@ -34,7 +34,7 @@ struct JobsCommand: ParsableCommand {
                 return
             }
             for job in jobs {
-                var line = "\(job.id)\t\(job.state.rawValue)\t\(Formatting.time(job.createdAt))\t\(job.request.username)\t\(job.request.portname)\t\(job.request.title)\t\(job.payloadSize) B\tattempts \(job.attempts)"
+                var line = "\(job.id)\t\(job.kind.rawValue)\t\(job.state.rawValue)\t\(Formatting.time(job.createdAt))\t\(job.request.username)\t\(job.request.portname)\t\(job.request.title)\t\(job.payloadSize) B\tattempts \(job.attempts)"
                 if let uuid = job.documentUUID { line += "\tdocument \(uuid)" }
                 if job.state == .queued, let next = job.nextAttemptAt, job.attempts > 0 {
                     line += "\tnext try \(Formatting.time(next))"
@@ -55,6 +55,7 @@ extension JobState: ExpressibleByArgument {}
 struct JobRow: Encodable {
     var id: Int64
     var state: String
+    var kind: String
     var source: String
     var originalPath: String?
     var cupsJobUUID: String?
@@ -77,7 +78,9 @@ struct JobRow: Encodable {
         switch job.source {
         case .hotFolder(let origin): originalPath = origin.originalPath
         case .cups(let origin): cupsJobUUID = origin.jobUUID
+        case .submitted: break
         }
+        kind = job.kind.rawValue
         username = job.request.username
         portname = job.request.portname
         title = job.request.title

@@ -48,7 +48,20 @@ struct StatusCommand: ParsableCommand {
             if let failure = summary.lastFailure, let error = failure.lastError {
                 print("last error: job \(failure.id) \"\(failure.request.title)\" (\(failure.state.rawValue), \(Formatting.age(since: failure.updatedAt)) ago): \(error)")
             }
+            let byKind = try outbox.jobCountsByKind()
+            if byKind.keys.contains(where: { $0 != .upload }) {
+                let kinds = JobKind.allCases.compactMap { kind -> String? in
+                    guard let counts = byKind[kind] else { return nil }
+                    let waiting = counts.filter { !$0.key.isFinal }.values.reduce(0, +)
+                    return "\(kind.rawValue) \(waiting) waiting, \(counts[.delivered] ?? 0) delivered, \(counts[.failed] ?? 0) failed"
+                }
+                print("by kind: " + kinds.joined(separator: "; "))
+            }
             for folder in configuration.hotFolders {
+                if folder.intake == .records {
+                    print("records folder \(folder.path): refused lines and files go to \(folder.failedDirectory)")
+                    continue
+                }
                 let counts = try outbox.jobCounts(inHotFolder: folder.path)
                 let waiting = JobState.allCases.filter { !$0.isFinal }.reduce(0) { $0 + (counts[$1] ?? 0) }
                 let delivered = counts[.delivered] ?? 0

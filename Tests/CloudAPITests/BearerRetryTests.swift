@@ -98,6 +98,6 @@ struct BearerRetryTests {
 
     @Test("form fields are percent-encoded")
     func formEncoding() {
-        #expect(FormEncoding.encode([("a b", "x=y&z"), ("ü", "~._-")]) == "a%20b=x%3Dy%26z&%C3%BC=~._-")
+        #expect(FormEncoding.body([("a b", "x=y&z"), ("ü", "~._-")]) == "a%20b=x%3Dy%26z&%C3%BC=~._-")
     }
 }

@@ -19,6 +19,12 @@ struct ReloadPlanTests {
         user = "alice"
         """
 
+    @Test func aCardReaderChangeNeedsARestart() throws {
+        let reader = "\n\n[card_reader]\nlisten = \"127.0.0.1:7310\"\nreader = \"10.0.0.7\"\n"
+        let plan = ReloadPlan.plan(from: try parse(base), to: try parse(base + reader))
+        #expect(plan.needsRestart == ["card_reader"])
+    }
+
     @Test func theSameConfigurationChangesNothing() throws {
         let plan = ReloadPlan.plan(from: try parse(base), to: try parse(base))
         #expect(plan.changesNothing)

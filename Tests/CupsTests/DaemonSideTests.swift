@@ -54,6 +54,22 @@ struct DaemonSideTests {
         #expect(!FileManager.default.fileExists(atPath: socketPath), "the socket is removed on shutdown")
     }
 
+    /// A push queue: `release_to` in the device URI reaches the job as its follow-up release.
+    @Test func aPushQueueDeviceURIMakesAnUploadWithARelease() async throws {
+        let daemon = try makeDaemon()
+        try await daemon.start()
+        let file = try directory.write("push.pdf", pdfBytes())
+        let uri = "spoolbridge:/Finance?release_to=SN123"
+        let result = try await ChildProcess.run(
+            TestPaths.backend, arguments(uuid: "urn:uuid:push", file: file), environment: environment(uri: uri), in: directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("ignored"), "release_to is a known parameter")
+        let id = try #require(jobID(in: result.stderr))
+        let job = try #require(try daemon.outbox.job(id))
+        #expect(job.task == .upload(UploadFollowUp(releaseTo: "SN123")))
+        try await daemon.stop()
+    }
+
     @Test func sameJobUUIDTwiceIsOneJob() async throws {
         let daemon = try makeDaemon()
         try await daemon.start()

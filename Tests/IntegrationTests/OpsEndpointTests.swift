@@ -37,7 +37,11 @@ struct OpsEndpointTests {
         var metrics = ""
         try await waitUntil("the delivery in /metrics") {
             metrics = (try? blockingMetrics(port)) ?? ""
+            // The gauge is read from the outbox at scrape time; the counters follow the commit a
+            // moment later, so wait for both rather than catch the scrape in between.
             return metrics.contains("spoolbridge_jobs{state=\"delivered\"} 1")
+                && metrics.contains("spoolbridge_jobs_delivered_total{source=\"hotfolder\",port=\"Finance\"} 1")
+                && metrics.contains("spoolbridge_last_delivery_timestamp_seconds ")
         }
         #expect(metrics.contains("spoolbridge_jobs_ingested_total{source=\"hotfolder\",port=\"Finance\"} 1"), "\(metrics)")
         #expect(metrics.contains("spoolbridge_jobs_delivered_total{source=\"hotfolder\",port=\"Finance\"} 1"))

@@ -153,7 +153,9 @@ struct BackendConnection {
         let source = JobSource.cups(.init(jobUUID: header.jobUUID, cupsJobID: header.cupsJobID, printer: header.printer))
         let result: EnqueueResult
         do {
-            result = try outbox.enqueue(JobSubmission(request: request, source: source), payload: payload)
+            // A push queue (device URI `release_to`): the release is queued with the upload's delivery.
+            let task = header.releaseTo.map { JobTask.upload(UploadFollowUp(releaseTo: $0)) } ?? .upload
+            result = try outbox.enqueue(JobSubmission(request: request, source: source, task: task), payload: payload)
         } catch {
             payload.discard()
             log.error("cannot queue CUPS job: \(error.message)")

@@ -35,13 +35,17 @@ extension HotFolderEngine {
             let settings = folders[place.folder]
             let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
             switch decide(path: path, name: name, place: place, userName: userName) {
+            case .take where settings.intake == .records:
+                takeRecordsFile(path, settings: settings)
             case .take(let username):
                 let request = DocumentRequest(
                     username: username, portname: settings.port, title: name, options: settings.options)
                 let origin = JobSource.HotFolderOrigin(
                     originalPath: path, failedDirectory: settings.failedDirectory,
                     archiveDirectory: settings.archiveDirectory)
-                claims.append((HotFolderFile(path: path, request: request, origin: origin), place))
+                // A push queue's release is queued with the upload's delivery (Outbox.insertFollowUp).
+                let task = settings.releaseTo.map { JobTask.upload(UploadFollowUp(releaseTo: $0)) } ?? .upload
+                claims.append((HotFolderFile(path: path, request: request, origin: origin, task: task), place))
             case .refuse(let reason):
                 refuse(path: path, place: place, reason: reason)
             case .vanished, .leave:

@@ -61,7 +61,8 @@ public struct CupsJobInvocation: Sendable, Hashable {
             options: options,
             contentType: format,
             declaredSize: declaredSize,
-            waitSeconds: uri.waitSeconds)
+            waitSeconds: uri.waitSeconds,
+            releaseTo: uri.releaseTo)
     }
 
     /// With a spool file the backend owns argv[4] copies. Without one, filters ran: they made the

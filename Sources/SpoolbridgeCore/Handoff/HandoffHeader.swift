@@ -28,12 +28,15 @@ public struct HandoffHeader: Sendable, Hashable {
     public var declaredSize: Int64?
     /// Seconds the daemon should wait for the upload result before answering `PENDING`; 0 = no wait.
     public var waitSeconds: Int
+    /// A push queue's output port (the device URI's `release_to`); nil for a plain queue.
+    public var releaseTo: String?
 
     public init(
         version: Int = HandoffHeader.currentVersion, jobUUID: String, cupsJobID: Int, printer: String,
         user: String, title: String, port: String, options: PrintOptions = PrintOptions(),
-        contentType: String? = nil, declaredSize: Int64? = nil, waitSeconds: Int = 0
+        contentType: String? = nil, declaredSize: Int64? = nil, waitSeconds: Int = 0, releaseTo: String? = nil
     ) {
+        self.releaseTo = releaseTo
         self.version = version
         self.jobUUID = jobUUID
         self.cupsJobID = cupsJobID
@@ -67,6 +70,7 @@ public struct HandoffHeader: Sendable, Hashable {
         if let contentType { fields.append(("content_type", .string(contentType))) }
         if let declaredSize { fields.append(("size", .integer(declaredSize))) }
         if waitSeconds > 0 { fields.append(("wait", .integer(Int64(waitSeconds)))) }
+        if let releaseTo { fields.append(("release_to", .string(releaseTo))) }
         return Array((FlatJSON.encode(fields) + "\n").utf8)
     }
 
@@ -108,6 +112,10 @@ public struct HandoffHeader: Sendable, Hashable {
         self.contentType = try fields.string("content_type")
         self.declaredSize = try fields.int("size", in: 0...Int.max).map(Int64.init)
         self.waitSeconds = min(try fields.int("wait", in: 0...Int.max) ?? 0, Self.maxWaitSeconds)
+        self.releaseTo = try fields.string("release_to")
+        if let releaseTo, !DocumentRelease.isPlausiblePrinter(releaseTo) {
+            throw HandoffHeaderError(code: .badHeader, message: "release_to is not an output port's serial number or address")
+        }
     }
 
     private struct Fields {

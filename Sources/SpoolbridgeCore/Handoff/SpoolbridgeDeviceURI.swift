@@ -1,10 +1,12 @@
-/// The queue's device URI, `spoolbridge:/PORT[?wait=SECONDS]`: the path names the cloud input
-/// port; the only query parameter is `wait`. The URI is visible in `ps` and `lpstat -v`, so it
+/// The queue's device URI, `spoolbridge:/PORT[?wait=SECONDS][&release_to=SERIAL-or-ADDRESS]`: the
+/// path names the cloud input port; `wait` and `release_to` (a push queue) are the query parameters. The URI is visible in `ps` and `lpstat -v`, so it
 /// carries no secret; the backend reads none.
 public struct SpoolbridgeDeviceURI: Sendable, Hashable {
     public var port: String
     /// 0 = answer as soon as the job is queued; otherwise wait up to this long for the upload.
     public var waitSeconds: Int
+    /// A push queue: release each document to this output port once uploaded.
+    public var releaseTo: String?
     /// Query parameters this version ignores, so the backend can warn about them.
     public var ignoredParameters: [String]
 
@@ -41,6 +43,11 @@ public struct SpoolbridgeDeviceURI: Sendable, Hashable {
                     throw Self.invalid(uri, "wait=\(value) is not a number of seconds")
                 }
                 waitSeconds = min(seconds, HandoffHeader.maxWaitSeconds)
+            } else if name == "release_to" {
+                guard let target = Self.percentDecoded(value), DocumentRelease.isPlausiblePrinter(target) else {
+                    throw Self.invalid(uri, "release_to=\(value) is not an output port's serial number or address")
+                }
+                releaseTo = target
             } else {
                 ignoredParameters.append(String(name))
             }

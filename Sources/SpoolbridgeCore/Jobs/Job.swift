@@ -3,6 +3,9 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
     public var id: JobID
     public var state: JobState
     public var source: JobSource
+    /// What the job asks of the cloud; `.upload` for documents (the only kind before schema v3).
+    public var task: JobTask
+    public var kind: JobKind { task.kind }
     public var request: DocumentRequest
     /// The payload's file name inside the spool's payload directory.
     public var payloadName: String
@@ -20,8 +23,9 @@ public struct Job: Sendable, Hashable, Codable, Identifiable {
         id: JobID, state: JobState, source: JobSource, request: DocumentRequest,
         payloadName: String, payloadSize: Int64, attempts: Int = 0, nextAttemptAt: Timestamp?,
         lastError: DeliveryFailure? = nil, documentUUID: String? = nil,
-        createdAt: Timestamp, updatedAt: Timestamp
+        createdAt: Timestamp, updatedAt: Timestamp, task: JobTask = .upload
     ) {
+        self.task = task
         self.id = id
         self.state = state
         self.source = source

@@ -5,6 +5,10 @@ public enum JobSource: Sendable, Hashable, Codable {
     case hotFolder(HotFolderOrigin)
     /// A CUPS job handed over by the backend; `jobUUID` is CUPS's `job-uuid`.
     case cups(CupsOrigin)
+    /// A record, release or card swipe from the CLI, a records file, the card reader or a push
+    /// queue. `key`, when set, makes handing the same thing over twice create one job (a records
+    /// file read again after a crash).
+    case submitted(SubmissionOrigin)
 
     public struct HotFolderOrigin: Sendable, Hashable, Codable {
         public var originalPath: String
@@ -30,10 +34,40 @@ public enum JobSource: Sendable, Hashable, Codable {
         }
     }
 
+    public struct SubmissionOrigin: Sendable, Hashable, Codable {
+        public enum Channel: String, Sendable, Hashable, Codable {
+            case cli
+            case recordsFile = "records-file"
+            case cardReader = "card-reader"
+            case pushQueue = "push-queue"
+        }
+
+        public var channel: Channel
+        /// For the admin: the file and line, the reader's connection, the upload job it follows.
+        public var detail: String
+        public var key: String?
+
+        public init(channel: Channel, detail: String, key: String? = nil) {
+            self.channel = channel
+            self.detail = detail
+            self.key = key
+        }
+    }
+
     public var kind: String {
         switch self {
         case .hotFolder: "hotfolder"
         case .cups: "cups"
+        case .submitted(let origin): origin.channel.rawValue
+        }
+    }
+
+    /// The key that makes a second hand-over of the same source one job; nil when none.
+    public var idempotencyKey: String? {
+        switch self {
+        case .hotFolder: nil
+        case .cups(let origin): "cups:" + origin.jobUUID
+        case .submitted(let origin): origin.key.map { origin.channel.rawValue + ":" + $0 }
         }
     }
 }

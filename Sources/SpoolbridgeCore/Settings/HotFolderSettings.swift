@@ -10,7 +10,14 @@ public struct HotFolderSettings: Sendable, Hashable {
         case fileOwner
     }
 
+    /// What the folder takes: documents to upload, or records files (`[[records]]`, JSON Lines).
+    public enum Intake: Sendable, Hashable {
+        case documents
+        case records
+    }
+
     public var path: String
+    public var intake: Intake = .documents
     public var port: String
     public var owner: Owner
     public var options: PrintOptions
@@ -22,14 +29,19 @@ public struct HotFolderSettings: Sendable, Hashable {
     /// found it, before it is taken (`settle_ms`). Writers that close and reopen a file (SMB clients, scanners)
     /// need it longer than their longest pause.
     public var settleTime: Duration
+    /// A push queue (`release_to`): each document is released to this output port (serial number or
+    /// address) right after its upload succeeds.
+    public var releaseTo: String?
 
     /// `settle_ms` when unset: long enough for an SMB client's close-and-reopen, short enough to feel immediate.
     public static let defaultSettleTime: Duration = .milliseconds(300)
 
     public init(
         path: String, port: String, owner: Owner, options: PrintOptions = PrintOptions(),
-        archiveDirectory: String? = nil, failedDirectory: String, settleTime: Duration = defaultSettleTime
+        archiveDirectory: String? = nil, failedDirectory: String, settleTime: Duration = defaultSettleTime,
+        releaseTo: String? = nil
     ) {
+        self.releaseTo = releaseTo
         self.path = path
         self.port = port
         self.owner = owner
