@@ -23,7 +23,7 @@ struct DeviceRegisterCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let context = try AuthContext.load(options, needsKey: true)
+            let context = try AuthContext.load(options, mode: .deviceToken, needsKey: true)
             var auth = context.auth
             auth.deviceDescription = description ?? "spoolbridge on \(ProcessInfo.processInfo.hostName)"
             let client = try context.oauthClient()
