@@ -117,7 +117,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
+        // CloudAPI: its OAuthClient is the real client of the token-service tests.
+        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit", "CloudAPI", "SpoolbridgeCore"]),
         .testTarget(name: "CloudAPITests", dependencies: [
             "CloudAPI", "EmulatorKit",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
