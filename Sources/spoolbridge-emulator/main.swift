@@ -10,7 +10,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         discussion: """
             Control endpoints (no API key): GET /_emulator/documents, GET /_emulator/stats,
             POST /_emulator/faults {"fault": {"type": "status", "status": 503, "message": "..."}, "count": 1},
-            POST /_emulator/faults/clear, POST /_emulator/reset. Fault types: see EmulatorKit's Fault.swift.
+            POST /_emulator/faults/clear, POST /_emulator/reset. Fault types: see EmulatorKit's Fault.swift;
+            add "target": "tokenRequests" to a fault to aim it at POST /oauth/v1/token instead of uploads.
             Token service (same listener): POST /oauth/v1/register, POST /oauth/v1/token, POST /api/v1/login.
             Its controls: GET /_emulator/oauth (counters, token families), POST /_emulator/oauth/approve and
             /_emulator/oauth/revoke with an optional {"clientID": "..."}, POST /_emulator/oauth/expire,

@@ -106,6 +106,21 @@ struct OAuthClientInteropTests {
         }
     }
 
+    /// Pins a hazard for DeviceAuth: OAuthRefusal's doc says a refusal "rotated nothing", but a 2xx
+    /// the client cannot read (`invalid_response`) comes after the server rotated: that token is spent.
+    @Test func unreadable200IsARefusalThoughTheTokenWasSpent() async throws {
+        try await withClient { emulator, client in
+            let grant = try await client.register(clientID: Self.deviceID, description: "")
+            let pair = try tokens(await client.token(clientID: Self.deviceID, deviceCode: grant.deviceCode))
+            emulator.inject(.okNotJSON, into: .tokenRequests)
+            let unreadable = try refusal(await client.refresh(clientID: Self.deviceID, refreshToken: pair.refreshToken))
+            #expect(unreadable.error == "invalid_response")
+            #expect(unreadable.httpStatus == 200)
+            #expect(!unreadable.isInvalidGrant)
+            #expect(emulator.tokenStats().refreshes == 1)  // spent on the server
+        }
+    }
+
     @Test func refusedConnectionIsNoAnswerThatNeverArrived() async throws {
         let emulator = try await CloudEmulator.start()
         let oauthURL = emulator.oauthURL

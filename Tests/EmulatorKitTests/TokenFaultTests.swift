@@ -37,6 +37,21 @@ struct TokenFaultTests {
         }
     }
 
+    @Test func okNotJSONOnARefreshStillSpendsTheToken() async throws {
+        try await withEmulator { emulator throws in
+            let flow = TokenFlow(emulator: emulator)
+            let refresh = try #require(try flow.obtainTokens()["refresh_token"] as? String)
+            emulator.inject(.okNotJSON, into: .tokenRequests)
+            // A proxy's page instead of the tokens: a 200 the client cannot read, yet the server rotated.
+            let page = try flow.refresh(refresh)
+            #expect(page.status == 200)
+            #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(emulator.tokenStats().refreshes == 1)
+            #expect(try flow.refresh(refresh).oauthError == "invalid_grant")
+            #expect(emulator.refreshTokenReuseCount == 1)
+        }
+    }
+
     @Test func tokenFaultsOverTheControlEndpoint() async throws {
         try await withEmulator { emulator throws in
             let body = #"{"fault": {"type": "status", "status": 500, "message": "boom"}, "count": 1, "target": "tokenRequests"}"#
