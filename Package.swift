@@ -127,7 +127,8 @@ let package = Package(
             "DeviceAuth", "CloudAPI", "SpoolbridgeCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
+        // CloudAPI: its OAuthClient is the real client of the token-service tests.
+        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit", "CloudAPI", "SpoolbridgeCore"]),
         .testTarget(name: "CloudAPITests", dependencies: [
             "CloudAPI", "EmulatorKit",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
