@@ -53,7 +53,7 @@ public struct RefreshStateMachine: Sendable {
     /// What a caller asking for the access token gets now.
     public func tokenAnswer(now: Timestamp) -> TokenAnswer {
         if let tokens, rejectedGeneration != generation,
-            now.adding(seconds: settings.expiryMarginSeconds) < tokens.accessTokenExpiresAt
+            now.adding(seconds: expiryMargin(for: tokens)) < tokens.accessTokenExpiresAt
         {
             return .ready(tokens.accessToken, generation: generation)
         }
@@ -208,6 +208,12 @@ public struct RefreshStateMachine: Sendable {
 
     func refreshDue(for tokens: StoredTokens) -> Timestamp {
         tokens.receivedAt.adding(seconds: max(0, tokens.lifetimeSeconds) * settings.refreshAtFraction)
+    }
+
+    /// `expiryMarginSeconds`, but at most half the time between the scheduled refresh and the expiry:
+    /// a token living less than the margin (seconds, on a test tenant) must still be usable.
+    func expiryMargin(for tokens: StoredTokens) -> Double {
+        min(settings.expiryMarginSeconds, max(0, tokens.lifetimeSeconds) * (1 - settings.refreshAtFraction) / 2)
     }
 
     /// Full jitter: uniform in [0, cap], cap = min(max, base · 2^(attempt-1)); then the floors.
