@@ -175,6 +175,12 @@ public struct RefreshStateMachine: Sendable {
         switch failure {
         case .refused(let refusal) where refusal.isInvalidGrant:
             return stop(reason: "the token service refused the refresh token (\(refusal)): the grant is revoked or expired", actions: [])
+        case .refused(let refusal) where (200...299).contains(refusal.httpStatus):
+            // A 2xx is the server's success: it rotated, and the new pair is in an answer we cannot
+            // read (a proxy's page, a cut body). The token is spent; sending it again is reuse.
+            return stop(
+                reason: "the token service accepted the refresh but its answer held no readable tokens (\(refusal)); "
+                    + "the old refresh token is spent and is never sent twice", actions: [])
         case .refused(let refusal):
             // A 5xx may come from a proxy whose upstream did rotate the token: the marker stays.
             // Any other refusal is the token service's own answer: it rotated nothing.

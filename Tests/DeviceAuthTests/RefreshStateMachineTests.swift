@@ -172,6 +172,16 @@ struct RefreshStateMachineTests {
         #expect(machine.status.state == .retrying)
     }
 
+    @Test func anUnreadable2xxSpentTheTokenSoItIsNeverSentAgain() {
+        var machine = refreshing()
+        let refusal = OAuthRefusal(error: "invalid_response", errorDescription: "no tokens", httpStatus: 200)
+        let actions = machine.handle(.refreshFailed(.refused(refusal), now: due, jitter: 0))
+        #expect(!actions.contains(.clearSpending))
+        #expect(actions.armed.isEmpty && !actions.sendsRefresh)
+        #expect(machine.status.state == .needsRegistration)
+        #expect(machine.handle(.timerFired(now: due.adding(seconds: 600))).isEmpty)
+    }
+
     @Test func aTokenShorterLivedThanTheMarginIsStillHandedOutUntilNearItsEnd() {
         var machine = Machine()
         _ = machine.handle(.loaded(state(lifetime: 2), now: t0))
