@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Daemon
+import DeviceAuth
 import Foundation
 import Observability
 import Outbox
@@ -30,6 +31,7 @@ struct StatusCommand: ParsableCommand {
             let summary = try outbox.summary()
             let running = DaemonNudge.isRunning(spool: outbox.layout)
             print("daemon: \(running ? "running" : "not running") (spool \(outbox.layout.directory))")
+            if let token = Self.tokenLine(configuration) { print(token) }
             let states = JobState.allCases.map { "\($0.rawValue) \(summary.counts[$0] ?? 0)" }
             print("jobs: " + states.joined(separator: ", "))
             if let oldest = summary.oldestQueuedSince {
@@ -84,6 +86,15 @@ struct StatusCommand: ParsableCommand {
             cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds))
         print(document.json(), terminator: "")
         Foundation.exit(document.status == .ok ? 0 : 1)
+    }
+
+    /// The device or user token's state when a pair was ever stored (`device status` has the details),
+    /// with what to run when the device must register again. Never a token.
+    static func tokenLine(_ configuration: DaemonConfiguration) -> String? {
+        let store = TokenStore(directory: AuthSettings.configuration(for: configuration).stateDirectory)
+        guard let stored = try? store.load(), stored.tokens != nil || stored.needsRegistration != nil else { return nil }
+        let status = RefreshStatus(stored: stored)
+        return status.summary + (status.remedy.map { " — \($0); jobs stay queued meanwhile" } ?? "")
     }
 
     /// What to say about a hot folder that is not a directory now, nil when it is. A running daemon looks for a
