@@ -1,7 +1,10 @@
 import ArgumentParser
 import CloudAPI
 import Config
+import Daemon
+import DeviceAuth
 import Foundation
+import SpoolbridgeCore
 
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,11 +58,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
     /// Prints whether the cloud answers; returns the failure to exit with, if it does not.
     private func checkCloud(_ configuration: DaemonConfiguration, key: APIKeySource.Loaded) async -> CLIError? {
         let client: CloudClient
+        let stored = StoredAccessToken.load(configuration)
         do {
             client = try CloudClient(configuration: .init(
                 baseURL: configuration.cloud.url, apiKey: key.key, caFile: configuration.cloud.caFile,
                 allowInsecureHTTP: configuration.cloud.allowInsecureHTTP, maxConnections: 1,
-                connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)))
+                connectTimeout: .seconds(10), stallTimeout: .seconds(configuration.delivery.stallSeconds)),
+                tokenSource: stored.current)
         } catch {
             return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 78)
         }
@@ -68,10 +73,39 @@ struct CheckConfigCommand: AsyncParsableCommand {
             print("cloud \(configuration.cloud.url): answers (server version \(version.version ?? "unknown"))")
             try? await client.shutdown()
             return nil
+        } catch where error.httpStatus == 401 && stored.current == nil {
+            try? await client.shutdown()
+            // The tenant wants a bearer token beside the API key (untrusted endpoints off).
+            if stored.pairStored {
+                print("cloud \(configuration.cloud.url): answers; it requires a bearer token and the stored one has expired (the daemon refreshes it)")
+                return nil
+            }
+            let fix = "this tenant requires a device token: run `spoolbridge device register` (Docs/authentication.md)"
+            print("cloud \(configuration.cloud.url): answers, but refuses the API key alone (HTTP 401): \(fix)")
+            return CLIError("cloud \(configuration.cloud.url): \(fix)", exitCode: 69)
         } catch {
             try? await client.shutdown()
             print("cloud \(configuration.cloud.url): DOES NOT ANSWER: \(error)")
             return CLIError("cloud \(configuration.cloud.url): \(error)", exitCode: 69)  // EX_UNAVAILABLE
         }
+    }
+}
+
+/// The access token stored by `device register` or the daemon, used read-only: check-config never
+/// refreshes (the refresh token is the daemon's to spend), so an expired token is not used.
+struct StoredAccessToken: BearerTokenSource {
+    let token: Secret
+
+    func currentAccessToken() async -> BearerTokenAnswer { .token(token) }
+    func accessTokenWasRejected(_ token: Secret) async -> Bool { false }
+
+    /// `current`: a usable, unexpired stored token; `pairStored`: a usable pair at all.
+    static func load(_ configuration: DaemonConfiguration) -> (current: StoredAccessToken?, pairStored: Bool) {
+        let directory = AuthSettings.configuration(for: configuration).stateDirectory
+        guard let state = try? TokenStore(directory: directory).load(), state.hasUsableTokens, let tokens = state.tokens else {
+            return (nil, false)
+        }
+        let now = Timestamp(secondsSince1970: Date().timeIntervalSince1970)
+        return (now < tokens.accessTokenExpiresAt ? StoredAccessToken(token: tokens.accessToken) : nil, true)
     }
 }
