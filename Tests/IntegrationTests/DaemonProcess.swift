@@ -16,6 +16,9 @@ final class DaemonProcess {
     var secrets: [String]
     /// Every CLI command run through `cli`/`cliOffPool`, with its output, in order.
     private(set) var transcript: [(arguments: [String], output: String)] = []
+    /// How often `start` ran: the log is appended to, so the n-th start is running once the log
+    /// says so n times.
+    private var starts = 0
 
     /// `extraConfig` is appended to a config with `[cloud]`, `[spool]` and a fast retry policy, and
     /// `cupsSection` (nil: no `[cups]` section at all, as in the README's minimal configuration).
@@ -75,15 +78,16 @@ final class DaemonProcess {
         process.environment = environment
         try process.run()
         self.process = process
+        starts += 1
     }
 
-    /// Waits until the daemon logged that it runs.
+    /// Waits until the daemon started last logged that it runs.
     func waitUntilRunning() async throws {
         try await waitUntil("daemon start (log: \(logPath))") {
             guard let process, process.isRunning else {
                 throw HarnessError("daemon exited early: \(log)")
             }
-            return log.contains("spoolbridge is running")
+            return log.components(separatedBy: "spoolbridge is running").count - 1 >= starts
         }
     }
 
