@@ -101,6 +101,8 @@ struct DeviceTokenEndToEndTests {
         #expect(tokenAfter.access != tokenBefore.access && tokenAfter.refresh != tokenBefore.refresh)
         let jobs = try setup.jobs()
         #expect(jobs.count == 5 && jobs.allSatisfy { $0["state"] as? String == "delivered" })
+        // The retry after the 401 is part of the same attempt: no job was put back in the queue.
+        #expect(jobs.allSatisfy { $0["attempts"] as? Int == 1 }, "\(jobs.map { $0["attempts"] ?? "?" })")
         try await setup.finish()
     }
 
@@ -125,6 +127,9 @@ struct DeviceTokenEndToEndTests {
         // Held, not failed: every job is retried a few times and stays queued meanwhile.
         try await waitUntil("each held job tried three times") {
             let held = try setup.jobs().filter { ($0["title"] as? String)?.hasPrefix("held-") == true }
+            if let failed = held.first(where: { $0["state"] as? String == "failed" }) {
+                throw HarnessError("a job held for a token problem was failed: \(failed)")
+            }
             return held.count == 3 && held.allSatisfy { ($0["attempts"] as? Int ?? 0) >= 3 }
         }
         let jobs = try setup.jobs()
