@@ -14,8 +14,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
             Exits 0 when the daemon would start. Errors name the file, the key and (where the TOML parser \
             knows it) the line. Exits 78 when the configuration is refused or something it names (a hot \
             folder, the CUPS socket's directory) would stop the daemon, 69 when only the cloud does not \
-            answer. The cloud check calls GET /api/v1/version with the configured API key; use --offline \
-            to skip it.
+            answer. The cloud check calls GET /api/v1/version with the configured API key (and the stored \
+            access token, if one is valid; it is never refreshed here); use --offline to skip it.
             """)
 
     @OptionGroup var options: ConfigOption
@@ -80,7 +80,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 print("cloud \(configuration.cloud.url): answers; it requires a bearer token and the stored one has expired (the daemon refreshes it)")
                 return nil
             }
-            let fix = "this tenant requires a device token: run `spoolbridge device register` (Docs/authentication.md)"
+            let fix = "this tenant requires a bearer token: run `spoolbridge device register` "
+                + "(or `spoolbridge login` for user tokens; Docs/authentication.md)"
             print("cloud \(configuration.cloud.url): answers, but refuses the API key alone (HTTP 401): \(fix)")
             return CLIError("cloud \(configuration.cloud.url): \(fix)", exitCode: 69)
         } catch {
