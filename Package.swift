@@ -132,7 +132,8 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
+        // CloudAPI: its OAuthClient is the real client of the token-service tests.
+        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit", "CloudAPI", "SpoolbridgeCore"]),
         .testTarget(name: "CloudAPITests", dependencies: [
             "CloudAPI", "EmulatorKit",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -28,8 +28,9 @@ public struct DeviceCodeGrant: Sendable, Hashable {
     }
 }
 
-/// The server answered, and not with tokens. It rotated nothing: the refresh token sent is still good
-/// unless `isInvalidGrant`.
+/// The server answered, and not with tokens. A 4xx rotated nothing: the refresh token sent is still
+/// good unless `isInvalidGrant`. A 2xx (`invalid_response`: no readable tokens) did rotate, and a 5xx
+/// may come from a proxy whose upstream did: the token sent may be spent.
 public struct OAuthRefusal: Sendable, Hashable, CustomStringConvertible {
     /// The OAuth `error` (`invalid_grant`, `authorization_pending`…), or `http_<status>` when the body had none.
     public var error: String

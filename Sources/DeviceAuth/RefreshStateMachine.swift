@@ -53,7 +53,7 @@ public struct RefreshStateMachine: Sendable {
     /// What a caller asking for the access token gets now.
     public func tokenAnswer(now: Timestamp) -> TokenAnswer {
         if let tokens, rejectedGeneration != generation,
-            now.adding(seconds: settings.expiryMarginSeconds) < tokens.accessTokenExpiresAt
+            now.adding(seconds: expiryMargin(for: tokens)) < tokens.accessTokenExpiresAt
         {
             return .ready(tokens.accessToken, generation: generation)
         }
@@ -178,6 +178,12 @@ public struct RefreshStateMachine: Sendable {
         switch failure {
         case .refused(let refusal) where refusal.isInvalidGrant:
             return stop(reason: "the token service refused the refresh token (\(refusal)): the grant is revoked or expired", actions: [])
+        case .refused(let refusal) where (200...299).contains(refusal.httpStatus):
+            // A 2xx is the server's success: it rotated, and the new pair is in an answer we cannot
+            // read (a proxy's page, a cut body). The token is spent; sending it again is reuse.
+            return stop(
+                reason: "the token service accepted the refresh but its answer held no readable tokens (\(refusal)); "
+                    + "the old refresh token is spent and is never sent twice", actions: [])
         case .refused(let refusal):
             // A 5xx may come from a proxy whose upstream did rotate the token: the marker stays.
             // Any other refusal is the token service's own answer: it rotated nothing.
@@ -211,6 +217,12 @@ public struct RefreshStateMachine: Sendable {
 
     func refreshDue(for tokens: StoredTokens) -> Timestamp {
         tokens.receivedAt.adding(seconds: max(0, tokens.lifetimeSeconds) * settings.refreshAtFraction)
+    }
+
+    /// `expiryMarginSeconds`, but at most half the time between the scheduled refresh and the expiry:
+    /// a token living less than the margin (seconds, on a test tenant) must still be usable.
+    func expiryMargin(for tokens: StoredTokens) -> Double {
+        min(settings.expiryMarginSeconds, max(0, tokens.lifetimeSeconds) * (1 - settings.refreshAtFraction) / 2)
     }
 
     /// Full jitter: uniform in [0, cap], cap = min(max, base · 2^(attempt-1)); then the floors.

@@ -172,6 +172,28 @@ struct RefreshStateMachineTests {
         #expect(machine.status.state == .retrying)
     }
 
+    @Test func anUnreadable2xxSpentTheTokenSoItIsNeverSentAgain() {
+        var machine = refreshing()
+        let refusal = OAuthRefusal(error: "invalid_response", errorDescription: "no tokens", httpStatus: 200)
+        let actions = machine.handle(.refreshFailed(.refused(refusal), now: due, jitter: 0))
+        #expect(!actions.contains(.clearSpending))
+        #expect(actions.armed.isEmpty && !actions.sendsRefresh)
+        #expect(machine.status.state == .needsRegistration)
+        #expect(machine.handle(.timerFired(now: due.adding(seconds: 600))).isEmpty)
+    }
+
+    @Test func aTokenShorterLivedThanTheMarginIsStillHandedOutUntilNearItsEnd() {
+        var machine = Machine()
+        _ = machine.handle(.loaded(state(lifetime: 2), now: t0))
+        // Refresh due at 1.6 s; the margin shrinks to 0.2 s, so the token serves until 1.8 s.
+        #expect(machine.phase == .scheduled(t0.adding(seconds: 1.6)))
+        #expect(machine.tokenAnswer(now: t0.adding(seconds: 1.5)) == .ready(Secret("access-a"), generation: 1))
+        #expect(machine.tokenAnswer(now: t0.adding(seconds: 1.9)) != .ready(Secret("access-a"), generation: 1))
+        // An hour-long token keeps the full 5 s margin.
+        #expect(loaded().tokenAnswer(now: t0.adding(seconds: 3596)) != .ready(Secret("access-a"), generation: 1))
+        #expect(loaded().tokenAnswer(now: t0.adding(seconds: 3594)) == .ready(Secret("access-a"), generation: 1))
+    }
+
     @Test func noConnectionClearsTheMarkerButALostAnswerKeepsIt() {
         var refused = refreshing()
         let unreachable = refused.handle(.refreshFailed(.noAnswer(reason: "connection refused", requestMayHaveArrived: false), now: due, jitter: 0))
