@@ -5,9 +5,9 @@ import SpoolbridgeCore
 ///
 /// Rules: the refresh is due at `refreshAtFraction` of the lifetime; one refresh at a time; a
 /// transient failure re-arms with capped exponential backoff and full jitter (the driver passes the
-/// random draw in); `invalid_grant` (or a spent token found after a crash) stops refreshing for good
-/// until a new registration; a 401 for the current token refreshes now, once however many requests
-/// report it; the spent marker is durable before the refresh token leaves, and the new pair is durable
+/// random draw in); `invalid_grant`, or a refresh token that may be spent without a stored answer (a
+/// crash, a lost answer, an unreadable 2xx), stops refreshing for good until a new registration; a
+/// 401 for the current token refreshes now, once however many requests report it; the spent marker is durable before the refresh token leaves, and the new pair is durable
 /// before it is used.
 public struct RefreshStateMachine: Sendable {
     public let settings: Settings
@@ -185,17 +185,24 @@ public struct RefreshStateMachine: Sendable {
                 reason: "the token service accepted the refresh but its answer held no readable tokens (\(refusal)); "
                     + "the old refresh token is spent and is never sent twice", actions: [])
         case .refused(let refusal):
-            // A 5xx may come from a proxy whose upstream did rotate the token: the marker stays.
+            // A 5xx says the server failed, so it most likely rotated nothing and the same token is
+            // retried (Docs/authentication.md says why). It may still come from a proxy whose upstream
+            // did rotate: the marker stays, so a crash during the backoff asks for a registration.
             // Any other refusal is the token service's own answer: it rotated nothing.
             let clear: [Action] = refusal.httpStatus >= 500 ? [] : [.clearSpending]
             let error = "the token service refused the refresh: \(refusal)"
             return clear + retry(error: error, now: now, jitter: jitter, floor: refusal.retryAfterSeconds)
-        case .noAnswer(let reason, let mayHaveArrived):
-            // Without a connection the token certainly went nowhere. Otherwise the marker stays: the
-            // retry sends the same token (if the server did rotate it, the answer is invalid_grant,
-            // which costs a registration, the same as not retrying); a crash meanwhile asks for one.
-            let clear: [Action] = mayHaveArrived ? [] : [.clearSpending]
-            return clear + retry(error: "no answer from the token service: \(reason)", now: now, jitter: jitter, floor: nil)
+        case .noAnswer(let reason, false):
+            // No connection was ever made: the token certainly went nowhere and is sent later.
+            return [.clearSpending] + retry(error: "no answer from the token service: \(reason)", now: now, jitter: jitter, floor: nil)
+        case .noAnswer(let reason, true):
+            // The request may have arrived and the server rotated: the new pair is lost on the way back
+            // and the old token spent. Resending it is reuse, which a strict server punishes by revoking
+            // the whole token family; the crash window's answer applies: register again. The marker stays.
+            return stop(
+                reason: "the answer to a token refresh was lost (\(reason)) after the request may have reached the token "
+                    + "service; the old refresh token may be spent, and sending it again could make the service revoke "
+                    + "the whole token family, so it is never resent", actions: [])
         }
     }
 

@@ -194,15 +194,40 @@ struct RefreshStateMachineTests {
         #expect(loaded().tokenAnswer(now: t0.adding(seconds: 3594)) == .ready(Secret("access-a"), generation: 1))
     }
 
-    @Test func noConnectionClearsTheMarkerButALostAnswerKeepsIt() {
+    @Test func noConnectionClearsTheMarkerAndRetriesWithBackoff() {
         var refused = refreshing()
-        let unreachable = refused.handle(.refreshFailed(.noAnswer(reason: "connection refused", requestMayHaveArrived: false), now: due, jitter: 0))
+        let unreachable = refused.handle(.refreshFailed(.noAnswer(reason: "connection refused", requestMayHaveArrived: false), now: due, jitter: 1))
         #expect(unreachable.contains(.clearSpending))
+        #expect(unreachable.armed == [due.adding(seconds: 5)])
+        #expect(refused.status.state == .retrying)
+        // The retry records the spending again and then sends the (never sent) token.
+        #expect(refused.handle(.timerFired(now: due.adding(seconds: 5))).contains(.recordSpending))
+        #expect(refused.handle(.spendingRecorded(now: due.adding(seconds: 5))).sendsRefresh)
+    }
 
+    @Test func aLostAnswerNeverResendsTheTokenAndAsksForRegistration() {
         var lost = refreshing()
         let timedOut = lost.handle(.refreshFailed(.noAnswer(reason: "timeout", requestMayHaveArrived: true), now: due, jitter: 0))
-        #expect(!timedOut.contains(.clearSpending), "the token may be spent: a crash now must ask for registration")
-        #expect(lost.status.state == .retrying)
+        #expect(!timedOut.contains(.clearSpending), "the token may be spent: the marker stays")
+        #expect(timedOut.armed.isEmpty && !timedOut.sendsRefresh)
+        #expect(timedOut.contains(.cancelTimer) && timedOut.contains(.recordStatus) && timedOut.contains(.answerWaiters))
+        #expect(lost.status.state == .needsRegistration)
+        #expect(lost.status.lastError?.contains("answer to a token refresh was lost") == true)
+        #expect(lost.status.lastError?.contains("revoke the whole token family") == true)
+        #expect(lost.status.remedy?.contains("spoolbridge device register") == true)
+        // Nothing sends it later: not the timer, not a 401.
+        #expect(lost.handle(.timerFired(now: due.adding(seconds: 3600))).isEmpty)
+        #expect(!lost.handle(.tokenRejected(generation: 1, now: due)).sendsRefresh)
+        #expect(!lost.handle(.spendingRecorded(now: due)).sendsRefresh)
+    }
+
+    @Test func a5xxIsRetriedWithTheSameTokenAfterBackoff() {
+        var machine = refreshing()
+        let refusal = OAuthRefusal(error: "http_503", httpStatus: 503)
+        let actions = machine.handle(.refreshFailed(.refused(refusal), now: due, jitter: 1))
+        #expect(!actions.contains(.clearSpending) && actions.armed == [due.adding(seconds: 5)])
+        _ = machine.handle(.timerFired(now: due.adding(seconds: 5)))
+        #expect(machine.handle(.spendingRecorded(now: due.adding(seconds: 5))).sendsRefresh)
     }
 
     @Test func invalidGrantStopsRefreshingForGood() {

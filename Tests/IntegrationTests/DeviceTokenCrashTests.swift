@@ -93,4 +93,53 @@ struct DeviceTokenCrashTests {
         #expect(setup.daemon.log.contains("spoolbridge device register"))
         try await setup.finish()
     }
+
+    /// The answer to a refresh lost on the way back (the emulator rotates, then closes without
+    /// answering): the daemon never resends the spent token, holds every job, says to register
+    /// again and why; after `device register` every job is delivered.
+    @Test func aLostRefreshAnswerAsksForRegistrationAndNeverResendsTheToken() async throws {
+        let setup = try await TokenSetup(.init(requireBearer: true, accessTokenLifetime: .seconds(3600)))
+        try await setup.register()
+        try setup.daemon.start()
+        try await setup.daemon.waitUntilRunning()
+        try drop(randomBytes(1000), named: "before.pdf", into: setup.hot)
+        try await waitUntil("first file delivered") { setup.arrivals()["before.pdf"] == 1 }
+
+        // The next upload gets a 401, its refresh reaches the token service, and the answer is lost.
+        setup.emulator.inject(.dropAnswer, into: .tokenRequests)
+        #expect(setup.emulator.expireAccessTokens() == 1)
+        let names = (0..<3).map { "held-\($0).pdf" }
+        for name in names { try drop(randomBytes(5000), named: name, into: setup.hot) }
+        try await waitUntil("the daemon asks for a registration") {
+            (try? setup.storedState())?["needs_registration"] != nil
+                && setup.daemon.log.contains("the device must be registered again")
+        }
+        #expect(setup.daemon.log.contains("the answer to a token refresh was lost"), "the log says why")
+        #expect(setup.daemon.log.contains("spoolbridge device register"), "the log says what to run")
+        try await waitUntil("delivery holds with the three jobs queued") {
+            let held = try setup.jobs().filter { ($0["title"] as? String)?.hasPrefix("held-") == true }
+            if let failed = held.first(where: { $0["state"] as? String == "failed" }) {
+                throw HarnessError("a job held for a token problem was failed: \(failed)")
+            }
+            return held.count == 3 && held.allSatisfy { $0["state"] as? String == "queued" }
+                && setup.daemon.log.contains("holding deliveries (every job stays queued)")
+        }
+        #expect(setup.arrivals().count == 1)
+        let stats = setup.emulator.tokenStats()
+        #expect(stats.refreshes == 1, "the server rotated once")
+        #expect(setup.emulator.refreshTokenReuseCount == 0, "the spent refresh token was sent again")
+        #expect(stats.revokedFamilies == 0)
+        #expect(setup.emulator.requestCount(path: "/oauth/v1/token") == 2, "device code, then one refresh")
+        let status = try setup.daemon.cli(["status"])
+        #expect(status.output.contains("token: device must register again"), "\(status.output)")
+        #expect(status.output.contains("spoolbridge device register"), "\(status.output)")
+
+        try await setup.register()
+        try await waitUntil("every held file delivered after the new registration") { setup.arrivals().count == 4 }
+        #expect(setup.arrivals().values.allSatisfy { $0 == 1 }, "\(setup.arrivals())")
+        #expect(try setup.jobs().allSatisfy { $0["state"] as? String == "delivered" })
+        #expect(setup.emulator.refreshTokenReuseCount == 0)
+        #expect(setup.emulator.tokenStats().revokedFamilies == 0)
+        try await setup.finish()
+    }
 }
