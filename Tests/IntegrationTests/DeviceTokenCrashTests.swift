@@ -137,7 +137,9 @@ struct DeviceTokenCrashTests {
         try await setup.register()
         try await waitUntil("every held file delivered after the new registration") { setup.arrivals().count == 4 }
         #expect(setup.arrivals().values.allSatisfy { $0 == 1 }, "\(setup.arrivals())")
-        #expect(try setup.jobs().allSatisfy { $0["state"] as? String == "delivered" })
+        try await waitUntil("every job delivered in the outbox") {
+            try setup.jobs().filter { $0["state"] as? String == "delivered" }.count == 4
+        }
         #expect(setup.emulator.refreshTokenReuseCount == 0)
         #expect(setup.emulator.tokenStats().revokedFamilies == 0)
         try await setup.finish()

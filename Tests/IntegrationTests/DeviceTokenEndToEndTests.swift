@@ -99,8 +99,12 @@ struct DeviceTokenEndToEndTests {
         #expect(setup.daemon.log.contains("the cloud refused the access token; refreshing it once"))
         let tokenAfter = try #require(setup.storedTokens())
         #expect(tokenAfter.access != tokenBefore.access && tokenAfter.refresh != tokenBefore.refresh)
+        // The emulator records a document before the daemon records its delivery: wait for the outbox.
+        try await waitUntil("every job delivered in the outbox") {
+            try setup.jobs().filter { $0["state"] as? String == "delivered" }.count == 5
+        }
         let jobs = try setup.jobs()
-        #expect(jobs.count == 5 && jobs.allSatisfy { $0["state"] as? String == "delivered" })
+        #expect(jobs.count == 5)
         // The retry after the 401 is part of the same attempt: no job was put back in the queue.
         #expect(jobs.allSatisfy { $0["attempts"] as? Int == 1 }, "\(jobs.map { $0["attempts"] ?? "?" })")
         try await setup.finish()
