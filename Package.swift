@@ -3,7 +3,7 @@ import PackageDescription
 
 // Targets, one concern each; arrows point one way (see Docs/architecture.md):
 // SpoolbridgeCore <- CloudAPI, Outbox, Config, SystemIntegration
-// Outbox <- Ingest;  Outbox + CloudAPI <- Delivery;  all of them <- Daemon <- spoolbridge (CLI)
+// Outbox <- Ingest;  Outbox + CloudAPI <- Delivery;  CloudAPI <- DeviceAuth;  all of them <- Daemon <- spoolbridge (CLI)
 // spoolbridge-backend uses SpoolbridgeCore + CCups only; EmulatorKit uses SwiftNIO only.
 let package = Package(
     name: "spoolbridge",
@@ -50,6 +50,11 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // Device and user tokens: registration, the durable token store, the refresher (Dispatch-driven).
+        .target(name: "DeviceAuth", dependencies: [
+            "SpoolbridgeCore", "CloudAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Config", dependencies: [
             "SpoolbridgeCore",
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -88,13 +93,14 @@ let package = Package(
         // Composition root: builds the services from a Config and runs them in a ServiceGroup.
         .target(name: "Daemon", dependencies: [
             "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Ingest", "Delivery", "SystemIntegration",
-            "Observability",
+            "Observability", "DeviceAuth",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "spoolbridge", dependencies: [
             "SpoolbridgeCore", "Config", "Outbox", "CloudAPI", "Daemon", "SystemIntegration", "Observability",
+            "DeviceAuth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -119,7 +125,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit"]),
+        .testTarget(name: "DeviceAuthTests", dependencies: [
+            "DeviceAuth", "CloudAPI", "SpoolbridgeCore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // CloudAPI: its OAuthClient is the real client of the token-service tests.
+        .testTarget(name: "EmulatorKitTests", dependencies: ["EmulatorKit", "CloudAPI", "SpoolbridgeCore"]),
         .testTarget(name: "CloudAPITests", dependencies: [
             "CloudAPI", "EmulatorKit",
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

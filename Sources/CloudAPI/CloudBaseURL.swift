@@ -36,13 +36,21 @@ struct CloudBaseURL: Sendable, Hashable {
         return "\(scheme.rawValue)://\(shownHost)\(shownPort)\(pathPrefix)/api/v1/\(path)"
     }
 
+    /// The URL of `path` right under the base, e.g. `resolving("token")` of `…/oauth/v1`.
+    func resolving(_ path: String) -> String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let shownPort = port.map { ":\($0)" } ?? ""
+        return "\(scheme.rawValue)://\(shownHost)\(shownPort)\(pathPrefix)/\(path)"
+    }
+
     var isLoopback: Bool { Self.isLoopback(host: host) }
 
-    init(parsing text: String) throws(CloudClientError) {
+    /// `setting` names the key in messages (`cloud.url`, `auth.oauth_url`).
+    init(parsing text: String, setting: String = "cloud.url") throws(CloudClientError) {
         func invalid(_ why: String) -> CloudClientError {
             CloudClientError(
                 code: .invalidURL,
-                message: "cloud.url \"\(Self.printable(text))\" is not usable: \(why); "
+                message: "\(setting) \"\(Self.printable(text))\" is not usable: \(why); "
                     + "write it like https://print.example.com:7300")
         }
         guard let schemeEnd = text.firstRange(of: "://") else { throw invalid("it has no scheme") }

@@ -24,14 +24,17 @@ public struct CloudClient: Sendable {
     let baseURL: CloudBaseURL
     let http: HTTPClient
     let logger: Logger
+    /// With device or user tokens: every request also carries `Authorization: Bearer …`.
+    let tokenSource: (any BearerTokenSource)?
 
     /// Validates the configuration, loads `caFile`, and builds the shared HTTP client.
-    public init(configuration: Configuration, logger: Logger = Logger(label: "spoolbridge.cloud")) throws(CloudClientError) {
+    public init(
+        configuration: Configuration, tokenSource: (any BearerTokenSource)? = nil,
+        logger: Logger = Logger(label: "spoolbridge.cloud")
+    ) throws(CloudClientError) {
+        self.tokenSource = tokenSource
         self.baseURL = try configuration.validatedBaseURL()
-        var tls = TLSConfiguration.makeClientConfiguration()  // full verification, system roots
-        if let caFile = configuration.caFile {
-            tls.additionalTrustRoots = [.certificates(try Self.loadCertificates(caFile))]
-        }
+        let tls = try Self.tlsConfiguration(caFile: configuration.caFile)
         let backstop = RequestDeadlines.backstop(for: configuration.stallTimeout)
         var httpConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
@@ -101,17 +104,20 @@ public struct CloudClient: Sendable {
         -> UploadReceipt
     {
         let form = MultipartForm(fields: MultipartForm.documentFields(for: document), fileName: MultipartFileName(fileName))
-        var request = HTTPClientRequest(url: baseURL.endpoint("documents"))
-        request.method = .PUT
-        request.headers = commonHeaders()
-        request.headers.add(name: "Content-Type", value: form.contentType)
-        let progress = ExchangeProgress()
-        let body = UploadBody(form: form, file: file, progress: progress)
-        request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
-
+        let url = baseURL.endpoint("documents")
+        // Built per attempt: a retry after a 401 streams the file again with a fresh watchdog.
         let answer = try await execute(
-            request, label: "PUT /documents (\(file.size) bytes)", deadlines: deadlines(total: nil, payload: "the document"),
-            progress: progress)
+            label: "PUT /documents (\(file.size) bytes)", deadlines: deadlines(total: nil, payload: "the document")
+        ) {
+            var request = HTTPClientRequest(url: url)
+            request.method = .PUT
+            request.headers = commonHeaders()
+            request.headers.add(name: "Content-Type", value: form.contentType)
+            let progress = ExchangeProgress()
+            let body = UploadBody(form: form, file: file, progress: progress)
+            request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
+            return (request, progress)
+        }
         guard (200...299).contains(answer.status) else { throw answer.failure() }
         let receipt = UploadReceipt.reading(
             status: answer.status, headers: answer.headers, body: answer.body, bodyWasCut: answer.bodyWasCut,
@@ -151,6 +157,15 @@ public struct CloudClient: Sendable {
         var copy = failure
         copy.message = copy.message.replacing(key, with: "<redacted>")
         return copy
+    }
+
+    /// Full verification against the system roots, plus `caFile` when set. Nothing turns it off.
+    static func tlsConfiguration(caFile: String?) throws(CloudClientError) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            tls.additionalTrustRoots = [.certificates(try loadCertificates(caFile))]
+        }
+        return tls
     }
 
     /// Reads `cloud.ca_file` (PEM, one or more certificates) as an extra trust root.

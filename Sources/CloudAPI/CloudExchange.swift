@@ -25,10 +25,74 @@ extension CloudClient {
     /// than drained (a 200 with a 50 MB body must cost neither the memory nor the time).
     static let answerLimit = 64 * 1024
 
-    /// Sends a request and reads the answer under `deadlines`. With `progress` (a streamed body),
-    /// a watchdog ends the exchange when nothing moves for the stall timeout.
+    /// Sends a request and reads the answer under `deadlines`. Every request goes through here, so
+    /// this is where the bearer token is added (see `authorized`). A request with a streamed body
+    /// uses the builder form instead, so a retry after a 401 can stream it again.
     func execute(
-        _ request: HTTPClientRequest, label: String, deadlines: RequestDeadlines, progress: ExchangeProgress? = nil
+        _ request: HTTPClientRequest, label: String, deadlines: RequestDeadlines
+    ) async throws(DeliveryFailure) -> CloudResponse {
+        try await execute(label: label, deadlines: deadlines) { (request, nil) }
+    }
+
+    /// `makeRequest` builds the request (and, for a streamed body, the progress its watchdog reads)
+    /// for each attempt. With a token source: `Authorization: Bearer` is added; a 401 makes the
+    /// source refresh once and the request is sent once more; a second 401, or no token at all, is
+    /// `.unauthorized` (delivery holds; the job is not failed).
+    func execute(
+        label: String, deadlines: RequestDeadlines,
+        makeRequest: () -> (HTTPClientRequest, ExchangeProgress?)
+    ) async throws(DeliveryFailure) -> CloudResponse {
+        guard let tokenSource else {
+            let (request, progress) = makeRequest()
+            return try await exchange(request, label: label, deadlines: deadlines, progress: progress)
+        }
+        let token = try await bearerToken(from: tokenSource)
+        let first = try await exchange(authorized(makeRequest, token), label: label, deadlines: deadlines)
+        guard first.status == 401 else { return first }
+        logger.info("the cloud refused the access token; refreshing it once", metadata: ["cloud.request": "\(label)"])
+        guard await tokenSource.accessTokenWasRejected(token) else { throw unauthorized(first, retried: false) }
+        let fresh = try await bearerToken(from: tokenSource)
+        let second = try await exchange(authorized(makeRequest, fresh), label: label, deadlines: deadlines)
+        guard second.status == 401 else { return second }
+        _ = await tokenSource.accessTokenWasRejected(fresh)
+        throw unauthorized(second, retried: true)
+    }
+
+    private func exchange(
+        _ built: (HTTPClientRequest, ExchangeProgress?), label: String, deadlines: RequestDeadlines
+    ) async throws(DeliveryFailure) -> CloudResponse {
+        try await exchange(built.0, label: label, deadlines: deadlines, progress: built.1)
+    }
+
+    /// The one place the bearer token joins the headers `commonHeaders()` built.
+    private func authorized(
+        _ makeRequest: () -> (HTTPClientRequest, ExchangeProgress?), _ token: Secret
+    ) -> (HTTPClientRequest, ExchangeProgress?) {
+        var (request, progress) = makeRequest()
+        request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token.exposedValue)")
+        return (request, progress)
+    }
+
+    private func bearerToken(from source: any BearerTokenSource) async throws(DeliveryFailure) -> Secret {
+        switch await source.currentAccessToken() {
+        case .token(let token): return token
+        case .unavailable(let reason): throw DeliveryFailure(kind: .unauthorized, message: reason)
+        }
+    }
+
+    private func unauthorized(_ answer: CloudResponse, retried: Bool) -> DeliveryFailure {
+        let said = CloudAnswer.serverMessage(in: answer.body) ?? "no message"
+        let what = retried ? "refused a freshly refreshed access token too" : "refused the access token and no fresh one is available"
+        return redacted(DeliveryFailure(
+            kind: .unauthorized, httpStatus: 401,
+            message: "the cloud at \(baseURL.authority) \(what) (\(said)); jobs stay queued; "
+                + "see `spoolbridge device status`"))
+    }
+
+    /// Sends one request and reads the answer under `deadlines`. With `progress` (a streamed body),
+    /// a watchdog ends the exchange when nothing moves for the stall timeout.
+    private func exchange(
+        _ request: HTTPClientRequest, label: String, deadlines: RequestDeadlines, progress: ExchangeProgress?
     ) async throws(DeliveryFailure) -> CloudResponse {
         let http = self.http, logger = self.logger, host = baseURL.authority
         let deadline: NIODeadline = deadlines.total.map { .now() + $0.timeAmount } ?? .distantFuture

@@ -33,40 +33,8 @@ public enum APIKeySource {
     }
 
     private static func readFile(_ path: String, configFile: String, checkMode: Bool) throws(ConfigError) -> Loaded {
-        let bytes: [UInt8]
-        switch FileBytes.read(path) {
-        case .success(let read): bytes = read
-        case .failure(let failure):
-            throw ConfigError(.secret, file: configFile, key: "cloud.api_key_file", unreadableKeyFile(path, failure))
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(.secret, file: configFile, key: "cloud.api_key_file",
-                              "the API key file \(path) is not text (UTF-8); it must hold exactly one line: the key")
-        }
-        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !key.isEmpty, !key.contains(where: \.isNewline) else {
-            throw ConfigError(.secret, file: configFile, key: "cloud.api_key_file",
-                              "the API key file \(path) must hold exactly one line: the key")
-        }
-        var warnings: [String] = []
-        // 0640 at most: owner read/write, group read. Anything more lets other users read it.
-        var info = stat()
-        if checkMode && stat(path, &info) == 0 && info.st_mode & 0o037 != 0 {
-            warnings.append("the API key file \(path) has mode \(String(info.st_mode & 0o777, radix: 8)); make it 0600 or 0640 (chmod 0640 \(path))")
-        }
-        return Loaded(key: Secret(key), origin: path, warnings: warnings)
-    }
-
-    private static func unreadableKeyFile(_ path: String, _ failure: FileBytes.Failure) -> String {
-        switch failure.errno {
-        case EISDIR:
-            "the API key file \(path) is a directory; point cloud.api_key_file at the file that holds the key"
-        case ENOENT:
-            "the API key file \(path) does not exist; create it (install -m 0600 /dev/null \(path)) and put the key in it"
-        case EACCES, EPERM:
-            "cannot read the API key file \(path): permission denied; it must be readable by the user running spoolbridge (e.g. root:spoolbridge, mode 0640)"
-        default:
-            "cannot read the API key file \(path): \(failure.reason)"
-        }
+        let read = try SecretFile.read(
+            path, what: "the API key file", key: "cloud.api_key_file", configFile: configFile, checkMode: checkMode)
+        return Loaded(key: read.secret, origin: read.origin, warnings: read.warnings)
     }
 }

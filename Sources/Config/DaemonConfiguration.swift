@@ -63,6 +63,8 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     public var cloud: Cloud
     public var spool: Spool
+    /// `[auth]`: api-key (the default), device-token or user-token (AuthConfiguration.swift).
+    public var auth: Auth
     public var delivery: Delivery
     public var cups: Cups
     public var hotFolders: [HotFolderSettings]

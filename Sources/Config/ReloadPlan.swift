@@ -67,6 +67,13 @@ public struct ReloadPlan: Sendable, Hashable {
         compare("cloud.api_key_file") { $0.cloud.apiKeyFile }
         compare("cloud.ca_file") { $0.cloud.caFile }
         compare("cloud.allow_insecure_http") { $0.cloud.allowInsecureHTTP }
+        // The token source and its refresher are built once at start, like the cloud client.
+        compare("auth.mode") { $0.auth.mode }
+        // Defaults follow cloud.url and spool.directory, which are named themselves when they change.
+        compare("auth.oauth_url") { $0.auth.oauthURLIsDefault ? nil : $0.auth.oauthURL }
+        compare("auth.state") { $0.auth.stateDirectoryIsDefault ? nil : $0.auth.stateDirectory }
+        compare("auth.user") { $0.auth.user }
+        compare("auth.password_file") { $0.auth.passwordFile }
         compare("delivery.max_age_hours") { $0.delivery.maxAgeHours }
         compare("delivery.retry_base_seconds") { $0.delivery.retryBaseSeconds }
         compare("delivery.retry_max_seconds") { $0.delivery.retryMaxSeconds }

@@ -8,17 +8,21 @@ struct TableReader {
 
     func configuration(from root: TOMLTable) throws(ConfigError) -> DaemonConfiguration {
         try Section(table: root, path: "", reader: self)
-            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "hotfolder", "records", "card_reader"])
+            .refuseUnknown(["cloud", "spool", "delivery", "cups", "log", "http", "auth", "hotfolder", "records", "card_reader"])
         let cloud = try section(root, "cloud", required: true)
         let spool = try section(root, "spool")
         let delivery = try section(root, "delivery")
         let cups = try section(root, "cups")
         let log = try section(root, "log")
         let http = try section(root, "http")
+        let auth = try section(root, "auth")
+        let cloudValues = try cloudSettings(cloud)
+        let spoolValues = try spoolSettings(spool)
 
         let configuration = DaemonConfiguration(
-            cloud: try cloudSettings(cloud),
-            spool: try spoolSettings(spool),
+            cloud: cloudValues,
+            spool: spoolValues,
+            auth: try authSettings(auth, cloud: cloudValues, spool: spoolValues),
             delivery: try deliverySettings(delivery),
             cups: try cupsSettings(cups, isExplicit: root["cups"] != nil),
             hotFolders: try hotFolders(root) + recordsFolders(root),

@@ -4,6 +4,7 @@ import Foundation
 import Observability
 import Outbox
 import SpoolbridgeCore
+import SystemIntegration
 import Synchronization
 
 /// The running daemon's `HealthFacts` behind a lock, fed by delivery's notices, and the two answers of
@@ -12,9 +13,12 @@ final class HealthState: Sendable {
     private let facts: Mutex<HealthFacts>
     private let outbox: Outbox
     private let unhealthyAfterSeconds: Mutex<Double>
+    /// Where auth's part of systemd's STATUS= line goes (nil in tests without systemd).
+    let statusLine: SystemdStatusLine?
 
-    init(outbox: Outbox, unhealthyAfterSeconds: Double) {
+    init(outbox: Outbox, unhealthyAfterSeconds: Double, statusLine: SystemdStatusLine? = nil) {
         self.outbox = outbox
+        self.statusLine = statusLine
         self.facts = Mutex(HealthFacts(startedAt: outbox.now))
         self.unhealthyAfterSeconds = Mutex(unhealthyAfterSeconds)
     }
@@ -24,11 +28,20 @@ final class HealthState: Sendable {
         unhealthyAfterSeconds.withLock { $0 = seconds }
     }
 
+    /// The token refresher's state, for `/healthz`, `status --json` and `STATUS=`. DeviceAuth's
+    /// refresher calls this at every change; with `mode = "api-key"` nobody does and it stays ok.
+    func setAuth(_ auth: AuthHealth) {
+        facts.withLock { $0.setAuth(auth) }
+        statusLine?.setAuth(auth.statusLine)
+    }
+
     func observe(_ notice: DeliveryStateMachine.Notice, at now: Timestamp) {
         facts.withLock { facts in
             switch notice {
             case .cloudUnavailable(let failure): facts.cloudUnavailable(at: now, error: failure.description)
             case .cloudAvailable: facts.cloudAvailable(at: now)
+            case .authenticationRefused(let failure): facts.authenticationRefused(at: now, error: failure.description)
+            case .authenticationAccepted: facts.authenticationAccepted()
             case .commitFailing(let reason, _): facts.commitFailing(reason)
             case .commitRecovered: facts.commitRecovered()
             case .jobUpdated(let job, _) where job.state == .delivered: facts.delivered(at: job.updatedAt)
@@ -67,7 +80,7 @@ final class HealthState: Sendable {
             now: outbox.now, daemonRunning: true, counts: summary?.counts ?? [:],
             oldestWaitingSince: summary?.oldestQueuedSince, freeBytes: summary?.freeBytes ?? outbox.freeBytes(),
             minFreeBytes: outbox.minFreeBytes, lastDelivery: lastDelivery, outbox: access, cloud: facts.cloud,
-            unhealthyAfterSeconds: unhealthyAfterSeconds.withLock { $0 })
+            unhealthyAfterSeconds: unhealthyAfterSeconds.withLock { $0 }, auth: facts.auth, authRefusal: facts.authRefusal)
         return (inputs, summary)
     }
 }

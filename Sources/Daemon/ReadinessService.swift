@@ -9,6 +9,8 @@ import SystemIntegration
 /// shutdown. A source that cannot start ends the group before READY is ever said.
 struct ReadinessService: Service {
     let notifier: SystemdNotifier
+    /// Where STATUS= is composed (auth's problem joins the hot folders' summary there).
+    let statusLine: SystemdStatusLine
     let outbox: Outbox
     let logger: Logger
     let started: StartupBarrier
@@ -19,12 +21,12 @@ struct ReadinessService: Service {
         await started.wait()
         guard !Task.isCancelled else { return }
         let queued = (try? outbox.summary())?.counts[.queued] ?? 0
-        notifier.ready(status: "running; \(queued) job(s) queued at start")
+        statusLine.ready("running; \(queued) job(s) queued at start")
         logger.info("spoolbridge is running", metadata: ["spool": "\(outbox.layout.directory)", "queued": "\(queued)"])
         // `systemctl status spoolbridge` shows a missing hot folder until it is back.
         await cancelWhenGracefulShutdown {
             for await states in folderStates {
-                notifier.status(HotFolderState.summary(states))
+                statusLine.setMain(HotFolderState.summary(states))
             }
         }
         notifier.stopping()

@@ -45,7 +45,14 @@ struct ReloadService: Service {
     private func reload(_ running: DaemonConfiguration) async -> DaemonConfiguration {
         notifier.reloading()
         logger.notice("reloading the configuration", metadata: ["config": "\(configFile)"])
-        defer { notifier.ready(status: "running; configuration reloaded") }
+        defer {
+            // Through the composed line when there is one, so auth's part of STATUS= stays.
+            if let statusLine = targets.health.statusLine {
+                statusLine.ready("running; configuration reloaded")
+            } else {
+                notifier.ready(status: "running; configuration reloaded")
+            }
+        }
         let new: DaemonConfiguration
         do {
             new = try ConfigurationLoader.load(path: configFile)

@@ -38,15 +38,31 @@ public enum SpoolbridgeDaemon {
             ])
         }
 
-        let client = try CloudClient(configuration: CloudClient.Configuration(
-            baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
-            allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
-            maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)))
+        let statusLine = SystemdStatusLine(notifier: notifier)
+        let health = HealthState(
+            outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds, statusLine: statusLine)
+        // `[auth] mode` decides: device or user tokens kept fresh by a refresher, or the API key alone.
+        let authRelay = AuthHealthRelay(mode: configuration.auth.mode, health: health)
+        let auth = try await DeviceAuthService.start(
+            configuration: configuration, configFile: configFile, apiKey: apiKey.key, logger: logger,
+            observer: { authRelay.observe($0, $1) })
+        let client: CloudClient
+        do {
+            client = try CloudClient(
+                configuration: CloudClient.Configuration(
+                    baseURL: configuration.cloud.url, apiKey: apiKey.key, caFile: configuration.cloud.caFile,
+                    allowInsecureHTTP: configuration.cloud.allowInsecureHTTP,
+                    maxConnections: configuration.delivery.concurrency, stallTimeout: .seconds(configuration.delivery.stallSeconds)),
+                tokenSource: auth?.refresher)
+        } catch {
+            await auth?.shutdown()
+            throw error
+        }
 
-        let health = HealthState(outbox: outbox, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds)
         let delivery = DeliveryService(
             outbox: outbox, client: client, concurrency: configuration.delivery.concurrency,
             logger: logger.with(label: "delivery"), observer: { health.observe($0, at: $1) })
+        authRelay.attach(delivery)
         var services: [any Service] = [delivery, WakeSignalService(outbox: outbox)]
         let cups = CupsIngest.services(configuration: configuration, outbox: outbox, logger: logger)
         // READY=1 waits for every source to be up: the hot folders watched, the CUPS socket bound, the
@@ -63,7 +79,7 @@ public enum SpoolbridgeDaemon {
             services.append(CardReaderService(settings: reader, outbox: outbox, logger: logger.with(label: "card-reader")))
         }
         services.append(WatchdogService(notifier: notifier, isHealthy: { outbox.answersQueries() }))
-        services.append(ReadinessService(notifier: notifier, outbox: outbox, logger: logger,
+        services.append(ReadinessService(notifier: notifier, statusLine: statusLine, outbox: outbox, logger: logger,
                                          started: started, folderStates: hotFolders.folderStates))
         services.append(ReloadService(
             configFile: configFile, initial: configuration,
@@ -77,9 +93,11 @@ public enum SpoolbridgeDaemon {
         do {
             try await group.run()
         } catch {
+            await auth?.shutdown()
             try? await client.shutdown()
             throw error
         }
+        await auth?.shutdown()
         try? await client.shutdown()
     }
 }

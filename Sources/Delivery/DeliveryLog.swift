@@ -31,6 +31,16 @@ struct DeliveryLog: Sendable {
             logger.notice("the cloud answers again; resuming delivery", metadata: [
                 "unavailable-seconds": "\(Int(seconds.rounded()))", LogField.messageID: "\(LogMessageID.cloudReachable)",
             ])
+        case .authenticationRefused(let failure):
+            var metadata: Logger.Metadata = ["error": "\(failure)", LogField.messageID: "\(LogMessageID.deviceTokenInvalid)"]
+            if let status = failure.httpStatus { metadata[LogField.httpStatus] = "\(status)" }
+            metadata["hold-reason"] = "\(DeliveryStateMachine.HoldReason.authentication)"
+            logger.error(
+                "the cloud refused the device token; holding deliveries (every job stays queued) until it accepts one; run `spoolbridge device status`",
+                metadata: metadata)
+        case .authenticationAccepted(let seconds):
+            logger.notice("the cloud accepts the device token again; resuming delivery",
+                          metadata: ["refused-seconds": "\(Int(seconds.rounded()))"])
         case .commitFailing(let reason, let retry):
             logger.error("cannot record delivery results in the outbox; keeping them and trying again",
                          metadata: ["error": "\(reason)", "retry-in-seconds": "\(String(format: retry))"])

@@ -45,7 +45,7 @@ struct DeliveryMetrics: Sendable {
             Gauge(label: MetricName.cloudUp).record(0)
         case .cloudAvailable:
             Gauge(label: MetricName.cloudUp).record(1)
-        case .outcomeSkipped, .commitFailing, .commitRecovered:
+        case .outcomeSkipped, .commitFailing, .commitRecovered, .authenticationRefused, .authenticationAccepted:
             break
         }
     }

@@ -16,6 +16,8 @@ public struct DeliveryService: Service {
     let observer: (@Sendable (DeliveryStateMachine.Notice, Timestamp) -> Void)?
     private let concurrencyChanges: AsyncStream<Int>
     private let concurrencyInput: AsyncStream<Int>.Continuation
+    private let credentialChanges: AsyncStream<Void>
+    private let credentialInput: AsyncStream<Void>.Continuation
 
     /// `observer` hears every notice the machine reports (the daemon's health state), with the time.
     public init(
@@ -36,6 +38,13 @@ public struct DeliveryService: Service {
         self.logger = logger
         self.observer = observer
         (concurrencyChanges, concurrencyInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (credentialChanges, credentialInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The token source has a new token (refreshed, or the device registered again): a delivery held
+    /// because the cloud refused the old one probes at once instead of waiting out its backoff.
+    public func credentialsChanged() {
+        credentialInput.yield()
     }
 
     /// Applies a new `[delivery] concurrency` at once (a reload); the latest value wins.
@@ -58,6 +67,9 @@ public struct DeliveryService: Service {
             group.addTask { [concurrencyChanges] in
                 for await concurrency in concurrencyChanges { sink.yield(.concurrencyChanged(concurrency)) }
             }
+            group.addTask { [credentialChanges] in
+                for await _ in credentialChanges { sink.yield(.credentialsChanged) }
+            }
             sink.yield(.workMayBeDue)  // jobs may be due already (recovered, or queued before a restart)
 
             await withGracefulShutdownHandler {
@@ -79,6 +91,7 @@ public struct DeliveryService: Service {
             // Sends still in flight are cancelled: their jobs stay `uploading` and recovery queues
             // them at the next start (the documented duplicate window: what was in flight).
             concurrencyInput.finish()
+            credentialInput.finish()
             group.cancelAll()
         }
     }

@@ -14,6 +14,9 @@ extension DeliveryStateMachine {
         /// The longest wait between probes of a down cloud: also the worst delay before delivery
         /// resumes after an outage. A probe is one small GET.
         public var probeMaxSeconds: Double = 2
+        /// The same cap while the cloud refuses our token: a fix needs a refresh or an admin, and each
+        /// probe may cost a refused request, so it waits longer. `credentialsChanged` probes at once.
+        public var authProbeMaxSeconds: Double = 30
 
         public init(concurrency: Int) {
             self.concurrency = max(1, concurrency)
@@ -33,6 +36,9 @@ extension DeliveryStateMachine {
         /// `[delivery] concurrency` changed (a reload): more slots start sends at once; fewer let the
         /// requests in flight finish and send nothing new until the count is below the new limit.
         case concurrencyChanged(Int)
+        /// The token source has a new token (a refresh, a new registration): an auth hold probes now
+        /// instead of waiting out its backoff.
+        case credentialsChanged
         case shutdownRequested
     }
 
@@ -55,6 +61,11 @@ extension DeliveryStateMachine {
         case outcomeSkipped(SkippedOutcome)
         case cloudUnavailable(DeliveryFailure)
         case cloudAvailable(unavailableSeconds: Double)
+        /// The cloud refused our bearer token even after a refresh (`DeliveryFailure.Kind.unauthorized`):
+        /// delivery holds like an outage, but the fix is the admin's (`spoolbridge device status`).
+        case authenticationRefused(DeliveryFailure)
+        /// A request was accepted again after an auth hold.
+        case authenticationAccepted(refusedSeconds: Double)
         case commitFailing(reason: String, retryInSeconds: Double)
         case commitRecovered(failedAttempts: Int)
     }
@@ -64,6 +75,26 @@ extension DeliveryStateMachine {
         case down(Outage)
     }
 
+    /// Why delivery holds: the cloud does not answer, or it answers but refuses our token.
+    public enum HoldReason: Sendable, Hashable, CustomStringConvertible {
+        case cloudUnavailable
+        case authentication
+
+        init(_ failure: DeliveryFailure) {
+            self = failure.kind == .unauthorized ? .authentication : .cloudUnavailable
+        }
+
+        /// For logs, `status` and health: an admin must tell an auth hold from an outage at a glance.
+        public var description: String {
+            switch self {
+            case .cloudUnavailable: "cloud unavailable: the cloud does not answer; delivery resumes when it does"
+            case .authentication: "authentication: the cloud refused the device token; run `spoolbridge device status`"
+            }
+        }
+    }
+
+    /// A hold of delivery: a cloud outage or an auth refusal. Both hold every job queued and probe
+    /// one request at a time with backoff.
     public struct Outage: Sendable, Hashable {
         public enum Phase: Sendable, Hashable {
             /// Until `nextProbeAt`.
@@ -74,6 +105,8 @@ extension DeliveryStateMachine {
         }
 
         public var since: Timestamp
+        /// Follows the latest probe's or trial's failure; a change is reported.
+        public var reason: HoldReason
         public var lastFailure: DeliveryFailure
         /// Failed probes and trials so far: the probe backoff's exponent.
         public var failures: Int

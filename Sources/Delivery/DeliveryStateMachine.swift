@@ -17,6 +17,10 @@ import SpoolbridgeCore
 ///   backoff; when it answers, one job is sent as a trial, and full speed resumes when the cloud
 ///   accepts it. Jobs waiting meanwhile keep their place (deferred, due at once), so a backlog drains
 ///   as soon as the cloud is back instead of waiting out backoffs of its own.
+/// - A token the cloud refuses even after a refresh (`.unauthorized`) holds delivery the same way,
+///   with its own notice: it is not the job's fault, so the job goes back to the queue without
+///   spending an attempt (`JobLifecycle.attemptDeferred`) and nothing is failed for it. The hold
+///   rules live in DeliveryStateMachine+Hold.swift.
 ///
 /// Job kinds: the machine moves jobs by id and outcome only; what "send" means for a kind (upload,
 /// history record, release, card) is the sender's business.
@@ -28,7 +32,8 @@ public struct DeliveryStateMachine: Sendable {
     }
 
     public private(set) var settings: Settings
-    public private(set) var health: Health = .up
+    /// Set by the hold rules (DeliveryStateMachine+Hold.swift) only.
+    public internal(set) var health: Health = .up
     /// Claimed (`uploading` in the outbox) but not sent: a crash merely queues them again.
     public private(set) var ready: [Job] = []
     /// Requests in flight, with the time each was sent.
@@ -45,7 +50,7 @@ public struct DeliveryStateMachine: Sendable {
     var nextDue: Timestamp?
     var armedAt: Timestamp?
     public private(set) var isShuttingDown = false
-    private var random: SplitMix64
+    var random: SplitMix64
 
     public init(settings: Settings, seed: UInt64 = 0x5b0_0_1b_71d6e) {
         self.settings = settings
@@ -75,13 +80,15 @@ public struct DeliveryStateMachine: Sendable {
         case .probeFinished(let failure):
             probeFinished(failure, now: now, &actions)
         case .commitSucceeded(let result):
-            commitSucceeded(result, &actions)
+            commitSucceeded(result, now: now, &actions)
         case .commitFailed(let reason):
             commitFailed(reason, now: now, &actions)
         case .concurrencyChanged(let concurrency):
             let updated = Settings(concurrency: concurrency)
             settings.concurrency = updated.concurrency
             settings.prefetch = updated.prefetch
+        case .credentialsChanged:
+            credentialsChanged(now: now, &actions)
         case .shutdownRequested:
             isShuttingDown = true
             pendingRelease += ready.map(\.id)
@@ -106,9 +113,12 @@ public struct DeliveryStateMachine: Sendable {
     private mutating func sendFinished(_ outcome: DeliveryOutcome, now: Timestamp, _ actions: inout [Action]) {
         inFlight[outcome.jobID] = nil
         var outcome = outcome
-        if case .failed(let id, let failure) = outcome, Self.isOutage(failure) {
+        if case .failed(let id, let failure) = outcome, Self.holdsDelivery(failure) {
             outcome = .deferred(id, failure)
             cloudFailed(failure, trial: id, now: now, &actions)
+            // Claimed jobs go back to the queue while delivery holds (`status` shows them queued).
+            pendingRelease += ready.map(\.id)
+            ready = []
         } else if Self.cloudAnswered(outcome) {
             cloudAnswered(now: now, &actions)
         }
@@ -124,6 +134,7 @@ public struct DeliveryStateMachine: Sendable {
         guard case .down(var outage) = health, outage.phase == .probing else { return }
         if let failure {
             scheduleProbe(&outage, after: failure, now: now)
+            updateReason(&outage, after: failure, &actions)
             health = .down(outage)
         } else {
             outage.phase = .trial(nil)
@@ -132,7 +143,14 @@ public struct DeliveryStateMachine: Sendable {
         }
     }
 
-    private mutating func commitSucceeded(_ result: DeliveryCommit, _ actions: inout [Action]) {
+    private mutating func credentialsChanged(now: Timestamp, _ actions: inout [Action]) {
+        guard case .down(var outage) = health, outage.reason == .authentication, outage.phase == .waiting else { return }
+        outage.nextProbeAt = now
+        health = .down(outage)
+        timerFired(now: now, &actions)
+    }
+
+    private mutating func commitSucceeded(_ result: DeliveryCommit, now: Timestamp, _ actions: inout [Action]) {
         guard case .running(_, _, let claim) = commit else { return }
         commit = .idle
         if commitFailures > 0 {
@@ -154,7 +172,9 @@ public struct DeliveryStateMachine: Sendable {
         if case .down(let outage) = health, case .trial(nil) = outage.phase, result.claimed.isEmpty, ready.isEmpty, claim > 0 {
             // The cloud answers and nothing is due to try it with: call it up.
             health = .up
-            actions.append(.report(.cloudAvailable(unavailableSeconds: 0)))
+            actions.append(.report(outage.reason == .authentication
+                ? .authenticationAccepted(refusedSeconds: now.seconds(since: outage.since))
+                : .cloudAvailable(unavailableSeconds: 0)))
         }
     }
 
@@ -174,61 +194,6 @@ public struct DeliveryStateMachine: Sendable {
         if reason != lastCommitFailure {
             actions.append(.report(.commitFailing(reason: reason, retryInSeconds: delay)))
             lastCommitFailure = reason
-        }
-    }
-
-    // MARK: Health
-
-    private mutating func cloudFailed(_ failure: DeliveryFailure, trial id: JobID, now: Timestamp, _ actions: inout [Action]) {
-        switch health {
-        case .up:
-            var outage = Outage(since: now, lastFailure: failure, failures: 0, nextProbeAt: now, phase: .waiting)
-            scheduleProbe(&outage, after: failure, now: now)
-            health = .down(outage)
-            actions.append(.report(.cloudUnavailable(failure)))
-        case .down(var outage):
-            outage.lastFailure = failure
-            // Only the trial's failure counts: others were in flight when the outage began.
-            if case .trial(let trial) = outage.phase, trial == id {
-                scheduleProbe(&outage, after: failure, now: now)
-            }
-            health = .down(outage)
-        }
-        // Claimed jobs go back to the queue while the cloud is away (`status` shows them queued).
-        pendingRelease += ready.map(\.id)
-        ready = []
-    }
-
-    private mutating func cloudAnswered(now: Timestamp, _ actions: inout [Action]) {
-        guard case .down(let outage) = health else { return }
-        health = .up
-        mayHaveDueWork = true
-        actions.append(.report(.cloudAvailable(unavailableSeconds: now.seconds(since: outage.since))))
-    }
-
-    private mutating func scheduleProbe(_ outage: inout Outage, after failure: DeliveryFailure, now: Timestamp) {
-        outage.failures += 1
-        outage.lastFailure = failure
-        let ceiling = min(settings.probeMaxSeconds, settings.probeBaseSeconds * Self.power2(outage.failures - 1))
-        var delay = ceiling * (0.5 + 0.5 * random.nextUnit())
-        if let asked = failure.retryAfterSeconds, asked > delay { delay = min(asked, 3600) }
-        outage.nextProbeAt = now.adding(seconds: delay)
-        outage.phase = .waiting
-    }
-
-    /// Connection failures, deadlines, 5xx and 429 say the service (not this document) is the problem.
-    public static func isOutage(_ failure: DeliveryFailure) -> Bool {
-        guard failure.kind == .transient else { return false }
-        guard let status = failure.httpStatus else { return true }
-        return status >= 500 || status == 429
-    }
-
-    /// Whether the outcome proves the cloud answers (a local rejection proves nothing).
-    static func cloudAnswered(_ outcome: DeliveryOutcome) -> Bool {
-        switch outcome {
-        case .delivered: true
-        case .failed(_, let failure): failure.httpStatus != nil
-        case .deferred, .rejected: false
         }
     }
 

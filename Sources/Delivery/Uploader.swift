@@ -36,8 +36,9 @@ struct Uploader: Sendable {
             _ = try await client.version()
             return nil
         } catch {
-            // A refusal (401, 404…) still proves the cloud is there; the trial upload says the rest.
-            return DeliveryStateMachine.isOutage(error) ? error : nil
+            // A refusal (401, 404…) still proves the cloud is there; the trial upload says the rest. A
+            // token refused even after a refresh (or none at all) keeps an auth hold probing.
+            return DeliveryStateMachine.holdsDelivery(error) ? error : nil
         }
     }
 }

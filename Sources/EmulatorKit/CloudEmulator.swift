@@ -14,28 +14,70 @@ public final class CloudEmulator: Sendable {
         /// Largest data part accepted; larger answers 413. Default 200 MiB.
         public var maxDocumentBytes: Int
 
+        // The token service (`/oauth/v1`) and bearer tokens; see TokenAuthority.swift.
+
+        /// Every `/api/v1` call but `/login` needs `Authorization: Bearer <live access token>`
+        /// beside `X-Api-Key`, else 401 (an API key with "allow untrusted endpoints" off).
+        public var requireBearer: Bool
+        /// `/login` needs a bearer (device) token too, as the reference's Login section says of such keys.
+        public var loginRequiresBearer: Bool
+        /// Access token lifetime (`expires_in`, rounded up to whole seconds). Refresh tokens never expire.
+        public var accessTokenLifetime: Duration
+        /// How long a device code from `/oauth/v1/register` can be exchanged (`expires_in` of the registration).
+        public var deviceCodeLifetime: Duration
+        /// `authorization_pending` answers each device code gets before its tokens.
+        public var pendingAuthorizations: Int
+        /// Device codes stay pending until `approveDevices` (or `POST /_emulator/oauth/approve`), whatever
+        /// `pendingAuthorizations` says.
+        public var manualApproval: Bool
+        /// `/login` accounts: user id → password.
+        public var users: [String: String]
+
         public init(
             host: String = "127.0.0.1", port: Int = 0, apiKey: String = "test-api-key",
-            maxDocumentBytes: Int = 200 * 1024 * 1024
+            maxDocumentBytes: Int = 200 * 1024 * 1024, requireBearer: Bool = false, loginRequiresBearer: Bool = false,
+            accessTokenLifetime: Duration = .seconds(3600), deviceCodeLifetime: Duration = .seconds(259_200),
+            pendingAuthorizations: Int = 0, manualApproval: Bool = false, users: [String: String] = [:]
         ) {
             self.host = host
             self.port = port
             self.apiKey = apiKey
             self.maxDocumentBytes = maxDocumentBytes
+            self.requireBearer = requireBearer
+            self.loginRequiresBearer = loginRequiresBearer
+            self.accessTokenLifetime = accessTokenLifetime
+            self.deviceCodeLifetime = deviceCodeLifetime
+            self.pendingAuthorizations = pendingAuthorizations
+            self.manualApproval = manualApproval
+            self.users = users
+        }
+
+        var tokenPolicy: TokenPolicy {
+            TokenPolicy(
+                requireBearer: requireBearer, loginRequiresBearer: loginRequiresBearer,
+                accessTokenLifetime: accessTokenLifetime, deviceCodeLifetime: deviceCodeLifetime,
+                pendingAuthorizations: max(0, pendingAuthorizations), manualApproval: manualApproval, users: users)
         }
     }
 
     private let group: MultiThreadedEventLoopGroup
     private let serverChannel: any Channel
     private let state: EmulatorState
+    let tokens: TokenAuthority
     public let port: Int
     /// `http://HOST:PORT`, without `/api/v1`.
     public let baseURL: String
+    /// The token service on the same listener: `http://HOST:PORT/oauth/v1` (an `oauth_url`).
+    public var oauthURL: String { baseURL + OAuthEndpoints.base }
 
-    private init(group: MultiThreadedEventLoopGroup, serverChannel: any Channel, state: EmulatorState, host: String, port: Int) {
+    private init(
+        group: MultiThreadedEventLoopGroup, serverChannel: any Channel, state: EmulatorState, tokens: TokenAuthority,
+        host: String, port: Int
+    ) {
         self.group = group
         self.serverChannel = serverChannel
         self.state = state
+        self.tokens = tokens
         self.port = port
         self.baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
@@ -43,7 +85,9 @@ public final class CloudEmulator: Sendable {
     public static func start(_ configuration: Configuration = .init()) async throws -> CloudEmulator {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let state = EmulatorState()
-        let settings = EmulatorSettings(apiKey: configuration.apiKey, maxDocumentBytes: configuration.maxDocumentBytes)
+        let tokens = TokenAuthority(policy: configuration.tokenPolicy)
+        let settings = EmulatorSettings(
+            apiKey: configuration.apiKey, maxDocumentBytes: configuration.maxDocumentBytes, tokens: tokens)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -71,7 +115,8 @@ public final class CloudEmulator: Sendable {
             try? await group.shutdownGracefully()
             throw EmulatorError(code: "emulator.bind", message: "listening on \(configuration.host) but the socket reports no port")
         }
-        return CloudEmulator(group: group, serverChannel: channel, state: state, host: configuration.host, port: port)
+        return CloudEmulator(
+            group: group, serverChannel: channel, state: state, tokens: tokens, host: configuration.host, port: port)
     }
 
     /// Every accepted upload, in arrival order.
@@ -120,7 +165,12 @@ public final class CloudEmulator: Sendable {
 
     /// The next `count` upload requests get `fault`; faults queue in FIFO order.
     public func inject(_ fault: Fault, count: Int = 1) {
-        state.inject(fault, count: count)
+        state.inject(fault, count: count, target: .uploads)
+    }
+
+    /// The next `count` requests of `target` get `fault`; each target queues in FIFO order.
+    public func inject(_ fault: Fault, count: Int = 1, into target: FaultTarget) {
+        state.inject(fault, count: count, target: target)
     }
 
     /// Drops the faults still queued and closes the connections `Fault.hang` holds.

@@ -22,6 +22,10 @@ extension EmulatorHTTPHandler {
     }
 
     func respond(_ answer: HTTPAnswer, context: ChannelHandlerContext, closeWhenWritten: Bool) {
+        if dropAnswer {
+            dropWithoutAnswer(context: context)
+            return
+        }
         if !isControl && answer.status >= 400 { state.countRejection() }
         let head = responseHead(
             status: answer.status, contentType: answer.contentType, length: answer.body.count, extraHeaders: answer.headers,
@@ -40,6 +44,10 @@ extension EmulatorHTTPHandler {
 
     /// The `okHugeBody` answer: a 200 whose body is streamed as the client takes it.
     func respondHuge(bytes: Int, context: ChannelHandlerContext, closeWhenWritten: Bool) {
+        if dropAnswer {
+            dropWithoutAnswer(context: context)
+            return
+        }
         let head = responseHead(
             status: 200, contentType: "text/plain; charset=utf-8", length: bytes, extraHeaders: [],
             closeWhenWritten: closeWhenWritten)
@@ -49,6 +57,12 @@ extension EmulatorHTTPHandler {
         // Set before the first pump, so a writability change during it finds the writer.
         hugeBody = writer
         if writer.pump(context: context) { hugeBody = nil }
+    }
+
+    /// The `dropAnswer` fault: the request was processed; the client never learns how.
+    private func dropWithoutAnswer(context: ChannelHandlerContext) {
+        state.countRejection()
+        context.close(promise: nil)
     }
 
     func responseHead(

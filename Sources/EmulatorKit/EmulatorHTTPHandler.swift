@@ -5,6 +5,7 @@ import NIOHTTP1
 struct EmulatorSettings: Sendable {
     var apiKey: String
     var maxDocumentBytes: Int
+    var tokens: TokenAuthority
 }
 
 /// Serves one connection: routes each request, streams upload bodies through the multipart
@@ -19,9 +20,11 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         /// Drain the body, then answer this.
         case answerAtEnd(HTTPAnswer)
         case control(method: HTTPMethod, path: String, body: ByteBuffer)
+        /// A form request (`/oauth/v1`, `/login`): collect the body, then answer.
+        case form(FormRoute, body: ByteBuffer)
         case upload(UploadExchange)
-        /// A small form-encoded call (Requests/FormEndpoints.swift): collect the body, answer at its end.
-        case form(HTTPRequestHead, path: String, body: [UInt8])
+        /// A small form-encoded API call (Requests/FormEndpoints.swift): collect the body, answer at its end.
+        case apiForm(HTTPRequestHead, path: String, body: [UInt8])
         /// Answered before the body ended: drain it.
         case answeredEarly
         /// A reset fault closed the connection.
@@ -47,6 +50,8 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     var isControl = false
     var closeAfterResponse = false
     private var delay: TimeAmount?
+    /// A `dropAnswer` fault: process the request, then close instead of answering.
+    var dropAnswer = false
     var acceptance = Acceptance.documentInfo
     private var throttle: ReadThrottle?
     var hugeBody: HugeBodyWriter?
@@ -69,7 +74,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         // Malformed HTTP (the error handler before us has answered 400) or an I/O error.
         // Count a request that was cut off before its answer; one already answered (or held) counted then.
         switch exchange {
-        case .upload, .answerAtEnd, .form: if !isControl { state.countRejection() }
+        case .upload, .answerAtEnd, .form, .apiForm: if !isControl { state.countRejection() }
         case .idle, .control, .answeredEarly, .dropped, .held: break
         }
         exchange = .idle
@@ -102,6 +107,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         version = head.version
         closeAfterResponse = !head.isKeepAlive
         delay = nil
+        dropAnswer = false
         acceptance = .documentInfo
         let path = String(head.uri.prefix { $0 != "?" })
         isControl = path.hasPrefix("/_emulator/")
@@ -113,10 +119,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
         } else {
             state.countRequest(path: path)
-            // Faults hit the calls that change something: uploads and the form-encoded calls.
-            let faultable = (path == "/api/v1/documents" && head.method == .PUT)
-                || (head.method == .POST && FormEndpoints.handles(path))
-            if faultable, let fault = state.takeFault() {
+            if let target = FaultTarget(method: head.method, path: path), let fault = state.takeFault(for: target) {
                 switch fault {
                 case .resetConnection:
                     state.countRejection()
@@ -141,6 +144,9 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 case .okHugeBody(let bytes):
                     acceptance = .hugeBody(bytes: bytes)
                     exchange = route(head, path: path)
+                case .dropAnswer:
+                    dropAnswer = true
+                    exchange = route(head, path: path)
                 case .throttle(let bytesPerSecond):
                     let throttle = ReadThrottle(bytesPerSecond: bytesPerSecond)
                     throttle.start(context: context)
@@ -157,15 +163,33 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private func route(_ head: HTTPRequestHead, path: String) -> Exchange {
+        if path == OAuthEndpoints.base || path.hasPrefix(OAuthEndpoints.base + "/") {
+            // The token service authenticates by client_secret in the form, not by header.
+            switch OAuthEndpoints.route(head, path: path) {
+            case .success(let route): return .form(route, body: ByteBuffer())
+            case .failure(let refusal): return .answerAtEnd(refusal.answer)
+            }
+        }
         guard path == "/api/v1" || path.hasPrefix("/api/v1/") else {
-            return .answerAtEnd(.error(404, "no such path \(path); the API lives under /api/v1"))
+            return .answerAtEnd(.error(404, "no such path \(path); the API lives under /api/v1 and /oauth/v1"))
         }
         let keys = head.headers["X-Api-Key"]
         guard keys.count == 1, constantTimeEquals(keys[0], settings.apiKey) else {
             return .answerAtEnd(
                 .error(403, keys.isEmpty ? "missing X-Api-Key header" : "invalid API key in X-Api-Key header"))
         }
+        let tokens = settings.tokens
+        let bearerNeeded = path == "/api/v1/login" ? tokens.loginRequiresBearer : tokens.requiresBearer
+        if bearerNeeded, let problem = tokens.bearerProblem(head.headers["Authorization"], now: .now) {
+            return .answerAtEnd(OAuthEndpoints.unauthorized(problem))
+        }
         switch path {
+        case "/api/v1/login":
+            guard head.method == .POST else { return .answerAtEnd(.methodNotAllowed(path, allow: "POST")) }
+            if let problem = OAuthEndpoints.formContentTypeProblem(head, route: .login) {
+                return .answerAtEnd(.error(400, problem))
+            }
+            return .form(.login, body: ByteBuffer())
         case "/api/v1/version":
             guard head.method == .GET else { return .answerAtEnd(.methodNotAllowed(path, allow: "GET")) }
             return .answerAtEnd(.json(ServerVersionInfo()))
@@ -179,7 +203,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
         default:
             guard FormEndpoints.handles(path) else { return .answerAtEnd(.error(404, "no such endpoint \(path)")) }
-            return .form(head, path: path, body: [])
+            return .apiForm(head, path: path, body: [])
         }
     }
 
@@ -187,7 +211,7 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// since the client may never send the body it announced.
     private func answerExpectation(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch exchange {
-        case .upload, .control, .form:
+        case .upload, .control, .form, .apiForm:
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         case .answerAtEnd(let answer):
             closeAfterResponse = true
@@ -210,13 +234,22 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
                 body.writeBuffer(&buffer)
                 exchange = .control(method: method, path: path, body: body)
             }
-        case .form(let head, let path, var body):
+        case .apiForm(let head, let path, var body):
             exchange = .idle  // leave `body` uniquely referenced
             if body.count + buffer.readableBytes > FormEndpoints.maxBodyBytes {
                 exchange = .answerAtEnd(.error(413, "form body over \(FormEndpoints.maxBodyBytes) bytes"))
             } else {
                 body += buffer.readableBytesView
-                exchange = .form(head, path: path, body: body)
+                exchange = .apiForm(head, path: path, body: body)
+            }
+        case .form(let route, var body):
+            exchange = .idle  // leave `body` uniquely referenced
+            if body.readableBytes + buffer.readableBytes > OAuthEndpoints.maxFormBytes {
+                exchange = .answerAtEnd(.error(413, "\(route.what): form body over \(OAuthEndpoints.maxFormBytes) bytes"))
+            } else {
+                var buffer = buffer
+                body.writeBuffer(&buffer)
+                exchange = .form(route, body: body)
             }
         case .upload(let upload):
             upload.feed(buffer)
@@ -256,10 +289,20 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         case .answerAtEnd(let prepared):
             answer = prepared
-        case .form(let head, let path, let body):
+        case .apiForm(let head, let path, let body):
             answer = FormEndpoints.answer(head, path: path, body: body, state: state)
         case .control(let method, let path, let body):
-            answer = ControlEndpoints.answer(method: method, path: path, body: body, state: state)
+            answer = ControlEndpoints.answer(method: method, path: path, body: body, state: state, tokens: settings.tokens)
+        case .form(let route, let body):
+            // Decided (and its tokens issued or spent) now, even when a fault then spoils the answer.
+            let decided = OAuthEndpoints.answer(route, body: body, apiKey: settings.apiKey, tokens: settings.tokens)
+            switch acceptance {
+            case .documentInfo: answer = decided
+            case .htmlPage: answer = .htmlPage
+            case .hugeBody(let bytes):
+                respondHuge(bytes: bytes, context: context, closeWhenWritten: closeAfterResponse)
+                return
+            }
         case .upload(let upload):
             let close = closeAfterResponse
             guard let delay else {
@@ -280,13 +323,6 @@ final class EmulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler 
         } else {
             respond(answer, context: context, closeWhenWritten: closeAfterResponse)
         }
-    }
-
-    private func constantTimeEquals(_ given: String, _ expected: String) -> Bool {
-        let a = Array(given.utf8), b = Array(expected.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 

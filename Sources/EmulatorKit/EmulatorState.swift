@@ -26,8 +26,8 @@ final class EmulatorState: @unchecked Sendable {
     private var requestsByPath: [String: Int] = [:]
     private var requests = 0
     private var rejected = 0
-    /// FIFO of injected faults with how many more requests each applies to.
-    private var faults: [(fault: Fault, remaining: Int)] = []
+    /// FIFO of injected faults per target, with how many more requests each applies to.
+    private var faults: [FaultTarget: [(fault: Fault, remaining: Int)]] = [:]
     /// Connections a `hang` fault holds, closed when the faults are cleared.
     private var heldConnections: [ObjectIdentifier: any Channel] = [:]
     private var shuttingDown = false
@@ -106,18 +106,19 @@ final class EmulatorState: @unchecked Sendable {
         }
     }
 
-    func inject(_ fault: Fault, count: Int) {
+    func inject(_ fault: Fault, count: Int, target: FaultTarget = .uploads) {
         guard count > 0 else { return }
-        locked { faults.append((fault, count)) }
+        locked { faults[target, default: []].append((fault, count)) }
     }
 
-    /// The fault for the upload request arriving now, if any is queued.
-    func takeFault() -> Fault? {
+    /// The fault for the `target` request arriving now, if any is queued.
+    func takeFault(for target: FaultTarget) -> Fault? {
         locked {
-            guard !faults.isEmpty else { return nil }
-            let fault = faults[0].fault
-            faults[0].remaining -= 1
-            if faults[0].remaining == 0 { faults.removeFirst() }
+            guard var queue = faults[target], !queue.isEmpty else { return nil }
+            let fault = queue[0].fault
+            queue[0].remaining -= 1
+            if queue[0].remaining == 0 { queue.removeFirst() }
+            faults[target] = queue
             return fault
         }
     }
@@ -138,7 +139,7 @@ final class EmulatorState: @unchecked Sendable {
     /// Drops the queued faults and closes the held connections.
     func clearFaults() {
         let held = locked {
-            faults = []
+            faults = [:]
             defer { heldConnections = [:] }
             return Array(heldConnections.values)
         }

@@ -1,11 +1,14 @@
-/// A misbehaviour the emulator applies to the next upload requests (`PUT /api/v1/documents`).
+import NIOHTTP1
+
+/// A misbehaviour the emulator applies to the next upload requests (`PUT /api/v1/documents`), or,
+/// injected for `FaultTarget.tokenRequests`, to the next `POST /oauth/v1/token` requests.
 ///
 /// JSON form (for `POST /_emulator/faults`, as `{"fault": {...}, "count": N}`), one object with a `type`:
 /// `{"type":"status","status":503,"message":"down"}`,
 /// `{"type":"tooManyRequests","retryAfterSeconds":2}`,
 /// `{"type":"resetConnection"}`, `{"type":"delay","milliseconds":250}`,
 /// `{"type":"hang"}`, `{"type":"okNotJSON"}`, `{"type":"okHugeBody","bytes":52428800}`,
-/// `{"type":"throttle","bytesPerSecond":1048576}`.
+/// `{"type":"throttle","bytesPerSecond":1048576}`, `{"type":"dropAnswer"}`.
 ///
 /// Each injected fault applies to the next `count` uploads (default 1), then is used up; queued
 /// faults apply in FIFO order, and other requests (`/version`, control endpoints) never take one.
@@ -33,6 +36,9 @@ public enum Fault: Sendable, Codable, Hashable {
     /// Read the upload at most this fast (in pieces of `ReadThrottle.pieceBytes`), then process it
     /// normally: a slow link that keeps moving. A tiny rate stops reading after the first piece.
     case throttle(bytesPerSecond: Int)
+    /// Process the request in full (an upload is recorded, a refresh rotates the tokens), then close
+    /// the connection without answering: the answer lost on the way back, the window no client can close.
+    case dropAnswer
 
     private enum CodingKeys: String, CodingKey {
         case type, status, message, retryAfterSeconds, milliseconds, bytes, bytesPerSecond
@@ -64,6 +70,8 @@ public enum Fault: Sendable, Codable, Hashable {
             self = .okHugeBody(bytes: try Self.positive(.bytes, in: container))
         case "throttle":
             self = .throttle(bytesPerSecond: try Self.positive(.bytesPerSecond, in: container))
+        case "dropAnswer":
+            self = .dropAnswer
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: container,
@@ -96,11 +104,13 @@ public enum Fault: Sendable, Codable, Hashable {
         case .throttle(let bytesPerSecond):
             try container.encode("throttle", forKey: .type)
             try container.encode(bytesPerSecond, forKey: .bytesPerSecond)
+        case .dropAnswer:
+            try container.encode("dropAnswer", forKey: .type)
         }
     }
 
     /// Every `type`, for error messages.
-    static let typeNames = "status, tooManyRequests, resetConnection, delay, hang, okNotJSON, okHugeBody or throttle"
+    static let typeNames = "status, tooManyRequests, resetConnection, delay, hang, okNotJSON, okHugeBody, throttle or dropAnswer"
 
     private static func positive(_ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>) throws -> Int {
         let value = try container.decode(Int.self, forKey: key)
@@ -109,5 +119,23 @@ public enum Fault: Sendable, Codable, Hashable {
                 forKey: key, in: container, debugDescription: "\(key.stringValue) must be at least 1, not \(value)")
         }
         return value
+    }
+}
+
+/// Which requests an injected fault applies to; each target has its own FIFO.
+public enum FaultTarget: String, Sendable, Codable, Hashable, CaseIterable {
+    /// `PUT /api/v1/documents` (the default), and the form-encoded calls that change something
+    /// (`POST` history, card, release: Requests/FormEndpoints.swift).
+    case uploads
+    /// `POST /oauth/v1/token` (device code and refresh).
+    case tokenRequests
+
+    init?(method: HTTPMethod, path: String) {
+        switch (method, path) {
+        case (.PUT, "/api/v1/documents"): self = .uploads
+        case (.POST, _) where FormEndpoints.handles(path): self = .uploads
+        case (.POST, OAuthEndpoints.base + "/token"): self = .tokenRequests
+        default: return nil
+        }
     }
 }

@@ -91,4 +91,6 @@ struct DocumentInfo: Codable, Sendable {
 struct FaultRequest: Codable, Sendable {
     var fault: Fault
     var count: Int?
+    /// `uploads` when absent.
+    var target: FaultTarget?
 }

@@ -26,6 +26,37 @@ public struct HealthDocument: Sendable, Hashable, Encodable {
         }
     }
 
+    /// `auth_detail`: what lies behind `auth`. Never a token.
+    public struct Auth: Sendable, Hashable, Encodable {
+        /// `api-key`, `device-token` or `user-token`.
+        public var mode: String
+        /// Delivery has been held since then because the cloud refuses our token.
+        public var refusedSince: Timestamp?
+        public var nextRetry: Timestamp?
+        /// Failed refreshes in a row.
+        public var attempts: Int?
+        public var lastError: String?
+        public var accessTokenExpires: Timestamp?
+        public var lastRefresh: Timestamp?
+
+        enum CodingKeys: String, CodingKey {
+            case mode, attempts
+            case refusedSince = "refused_since", nextRetry = "next_retry", lastError = "last_error"
+            case accessTokenExpires = "access_token_expires", lastRefresh = "last_refresh"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(mode, forKey: .mode)
+            try container.encode(refusedSince.map(HealthDocument.iso8601), forKey: .refusedSince)
+            try container.encode(nextRetry.map(HealthDocument.iso8601), forKey: .nextRetry)
+            try container.encode(attempts, forKey: .attempts)
+            try container.encode(lastError, forKey: .lastError)
+            try container.encode(accessTokenExpires.map(HealthDocument.iso8601), forKey: .accessTokenExpires)
+            try container.encode(lastRefresh.map(HealthDocument.iso8601), forKey: .lastRefresh)
+        }
+    }
+
     public var status: Status
     /// Why the status is `unhealthy`, one sentence each; empty when `ok`.
     public var problems: [String]
@@ -42,14 +73,17 @@ public struct HealthDocument: Sendable, Hashable, Encodable {
     public var spoolMinFreeBytes: Int64
     /// `ok`, `unwritable` or `unreadable`.
     public var outbox: String
-    /// `ok`; with device tokens, `needs re-registration` when the cloud refuses ours.
+    /// `ok`, `refreshing`, `retrying` (refreshes fail; the token may still be valid), `refused` (the
+    /// cloud refuses our token; delivery holds) or `needs re-registration` (unhealthy).
     public var auth: String
+    public var authDetail: Auth
 
     /// 200 when the daemon can do its job, 503 otherwise.
     public var httpStatus: Int { status == .ok ? 200 : 503 }
 
     enum CodingKeys: String, CodingKey {
         case status, problems, daemon, queued, jobs, cloud, outbox, auth
+        case authDetail = "auth_detail"
         case oldestQueuedSeconds = "oldest_queued_seconds", lastDelivery = "last_delivery"
         case spoolFreeBytes = "spool_free_bytes", spoolMinFreeBytes = "spool_min_free_bytes"
     }
@@ -68,6 +102,7 @@ public struct HealthDocument: Sendable, Hashable, Encodable {
         try container.encode(spoolMinFreeBytes, forKey: .spoolMinFreeBytes)
         try container.encode(outbox, forKey: .outbox)
         try container.encode(auth, forKey: .auth)
+        try container.encode(authDetail, forKey: .authDetail)
     }
 
     /// Pretty-printed, keys sorted, one trailing newline.

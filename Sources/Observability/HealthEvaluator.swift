@@ -7,7 +7,9 @@ import SpoolbridgeCore
 /// - the daemon is not running (only the CLI can say so);
 /// - the outbox cannot be written (results cannot be recorded) or read;
 /// - the spool's free space is below `spool.min_free_mb` (new jobs are held back);
-/// - the cloud has been unreachable for longer than `http.unhealthy_after_seconds`.
+/// - the cloud has been unreachable for longer than `http.unhealthy_after_seconds`;
+/// - the device must be registered again (no refresh can help), or the cloud has refused our token
+///   for longer than `http.unhealthy_after_seconds`.
 /// A short outage is reported (`cloud.state = unreachable`) but stays 200: jobs wait safely in the outbox.
 public enum HealthEvaluator {
     public static func evaluate(_ inputs: HealthInputs) -> HealthDocument {
@@ -41,6 +43,7 @@ public enum HealthEvaluator {
         case .unknown:
             cloud = .init(state: "unknown", since: nil, lastError: nil)
         }
+        let (auth, authDetail) = evaluateAuth(inputs, &problems)
         let waitingStates: [JobState] = [.receiving, .queued, .uploading]
         let queued = waitingStates.reduce(0) { $0 + (inputs.counts[$1] ?? 0) }
         var jobs: [String: Int] = [:]
@@ -52,6 +55,28 @@ public enum HealthEvaluator {
             oldestQueuedSeconds: inputs.oldestWaitingSince.map { max(0, inputs.now.seconds(since: $0)) },
             jobs: jobs, cloud: cloud, lastDelivery: inputs.lastDelivery,
             spoolFreeBytes: inputs.freeBytes, spoolMinFreeBytes: inputs.minFreeBytes,
-            outbox: outbox, auth: "ok")
+            outbox: outbox, auth: auth, authDetail: authDetail)
+    }
+
+    private static func evaluateAuth(_ inputs: HealthInputs, _ problems: inout [String]) -> (String, HealthDocument.Auth) {
+        let health = inputs.auth
+        var detail = HealthDocument.Auth(
+            mode: health.mode.rawValue, refusedSince: inputs.authRefusal?.since, lastError: health.lastError,
+            accessTokenExpires: health.accessTokenExpiresAt, lastRefresh: health.lastRefreshAt)
+        if case .retrying(let next, let attempts, _) = health.state {
+            detail.nextRetry = next
+            detail.attempts = attempts
+        }
+        if case .needsRegistration(let reason) = health.state {
+            problems.append("the cloud no longer accepts this device's token and every job waits: \(reason)")
+            return (health.summary, detail)
+        }
+        guard let refusal = inputs.authRefusal else { return (health.summary, detail) }
+        detail.lastError = detail.lastError ?? refusal.lastError
+        let seconds = inputs.now.seconds(since: refusal.since)
+        if seconds > inputs.unhealthyAfterSeconds {
+            problems.append("the cloud has refused the device token for \(Int(seconds)) s, longer than http.unhealthy_after_seconds (\(Int(inputs.unhealthyAfterSeconds)) s); every job waits; run `spoolbridge device status`: \(refusal.lastError)")
+        }
+        return ("refused", detail)
     }
 }

@@ -19,6 +19,17 @@ public struct HealthInputs: Sendable, Hashable {
         case unreadable(reason: String)
     }
 
+    /// Delivery holds because the cloud refused our bearer token even after a refresh.
+    public struct AuthRefusal: Sendable, Hashable {
+        public var since: Timestamp
+        public var lastError: String
+
+        public init(since: Timestamp, lastError: String) {
+            self.since = since
+            self.lastError = lastError
+        }
+    }
+
     public var now: Timestamp
     public var daemonRunning: Bool
     public var counts: [JobState: Int]
@@ -29,11 +40,18 @@ public struct HealthInputs: Sendable, Hashable {
     public var outbox: OutboxAccess
     public var cloud: Cloud
     public var unhealthyAfterSeconds: Double
+    /// The token refresher's state. The CLI, which cannot ask the refresher, passes what the config
+    /// implies (`.apiKey` by default).
+    public var auth: AuthHealth
+    public var authRefusal: AuthRefusal?
 
     public init(
         now: Timestamp, daemonRunning: Bool, counts: [JobState: Int], oldestWaitingSince: Timestamp?, freeBytes: Int64?,
-        minFreeBytes: Int64, lastDelivery: Timestamp?, outbox: OutboxAccess, cloud: Cloud, unhealthyAfterSeconds: Double
+        minFreeBytes: Int64, lastDelivery: Timestamp?, outbox: OutboxAccess, cloud: Cloud, unhealthyAfterSeconds: Double,
+        auth: AuthHealth = .apiKey, authRefusal: AuthRefusal? = nil
     ) {
+        self.auth = auth
+        self.authRefusal = authRefusal
         self.now = now
         self.daemonRunning = daemonRunning
         self.counts = counts

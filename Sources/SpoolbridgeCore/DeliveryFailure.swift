@@ -1,10 +1,15 @@
 /// Why an attempt to deliver a job did not succeed, reduced to what the outbox must remember and
 /// what an admin must read. Produced by the cloud client, persisted by the outbox.
 public struct DeliveryFailure: Error, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Transient failures are retried with backoff; permanent ones fail the job at once.
+    /// Transient failures are retried with backoff; permanent ones fail the job at once;
+    /// unauthorized ones hold delivery.
     public enum Kind: String, Sendable, Hashable, Codable {
         case transient
         case permanent
+        /// The cloud refused our bearer token even after a refresh, or we have none (the device is
+        /// not registered, or must register again). Not the job's fault: delivery holds every job
+        /// queued until the token source has a fresh token (see `DeliveryStateMachine`).
+        case unauthorized
     }
 
     public var kind: Kind

@@ -55,7 +55,7 @@ struct ConfigOption: ParsableArguments {
 
 /// Run as root, the CLI takes on the spool owner's identity first: SQLite may create the `-wal`
 /// and `-shm` files, and root-owned ones would lock the daemon (user `spoolbridge`) out.
-private func becomeSpoolOwner(_ directory: String) throws {
+func becomeSpoolOwner(_ directory: String) throws {
     guard geteuid() == 0 else { return }
     var info = stat()
     guard stat(directory, &info) == 0, info.st_uid != 0 else { return }

@@ -13,5 +13,6 @@ struct Spoolbridge: AsyncParsableCommand {
             Configuration: /etc/spoolbridge/spoolbridge.toml (see Docs/configuration.md).
             """,
         subcommands: [RunCommand.self, CheckConfigCommand.self, StatusCommand.self, JobsCommand.self,
-                      RetryCommand.self, CancelCommand.self, RecordCommand.self, ReleaseCommand.self])
+                      RetryCommand.self, CancelCommand.self, RecordCommand.self, ReleaseCommand.self, DeviceCommand.self,
+                      LoginCommand.self])
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Daemon
+import DeviceAuth
 import Foundation
 import Observability
 import Outbox
@@ -12,7 +13,8 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the outbox: jobs per state, the oldest waiting job, the last error, each hot folder.",
         discussion: """
             --json prints the health document of GET /healthz instead (Docs/operations.md, "Health"), computed from \
-            the outbox: the cloud's state is "unknown" (only the running daemon knows it). Exits 0 when the status \
+            the outbox and, in a token mode, the stored token state: the cloud's state is "unknown" (only the running \
+            daemon knows it). Exits 0 when the status \
             is "ok", 1 when it is "unhealthy" (the daemon not running included).
             """)
 
@@ -69,6 +71,7 @@ struct StatusCommand: ParsableCommand {
                     print("hot folder \(folder.path): \(problem)")
                 }
             }
+            for line in Self.authLines(configuration) { print(line) }
             if let days = configuration.spool.keepFinishedDays {
                 print("delivered and cancelled jobs are kept for \(days) day\(days == 1 ? "" : "s") (spool.keep_finished_days)")
             }
@@ -94,9 +97,22 @@ struct StatusCommand: ParsableCommand {
             now: outbox.now, daemonRunning: DaemonNudge.isRunning(spool: outbox.layout), counts: known?.counts ?? [:],
             oldestWaitingSince: known?.oldestQueuedSince, freeBytes: known?.freeBytes ?? outbox.freeBytes(),
             minFreeBytes: configuration.spool.minFreeBytes, lastDelivery: known?.lastDelivery, outbox: access,
-            cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds))
+            cloud: .unknown, unhealthyAfterSeconds: configuration.http.unhealthyAfterSeconds,
+            auth: StoredAuth.health(configuration).health))
         print(document.json(), terminator: "")
         Foundation.exit(document.status == .ok ? 0 : 1)
+    }
+
+    /// `[auth]`: the mode and, for tokens, the stored state (read, never refreshed; never a token).
+    static func authLines(_ configuration: DaemonConfiguration) -> [String] {
+        let mode = configuration.auth.mode
+        guard mode.usesBearerToken else { return ["auth: api-key"] }
+        let (_, status, problem) = StoredAuth.health(configuration)
+        guard let status else { return ["auth: \(mode): unknown (\(problem ?? "the token state cannot be read"))"] }
+        var lines = ["auth: \(mode): \(status.summary)"]
+        if let error = status.lastError { lines.append("auth last error: \(error)") }
+        if let remedy = status.remedy { lines.append("auth: to fix, \(remedy); jobs stay queued meanwhile") }
+        return lines
     }
 
     /// What to say about a hot folder that is not a directory now, nil when it is. A running daemon looks for a

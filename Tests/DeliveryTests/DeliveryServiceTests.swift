@@ -66,6 +66,7 @@ struct DeliveryServiceTests {
         let store: FaultyStore
         let emulator: CloudEmulator
         let logs: CapturedLogs
+        let service: DeliveryService
 
         func waitUntilAllDelivered() async throws {
             try await waitUntil("all delivered") {
@@ -86,6 +87,7 @@ struct DeliveryServiceTests {
     func withDelivery(
         jobs count: Int, concurrency: Int = 2, failFirstCommits: Int = 0, cancelBeforeFirstCommit: Bool = false,
         stall: Duration = .seconds(60), faults: [Fault] = [.delay(milliseconds: 30)],
+        tokenSource: (any BearerTokenSource)? = nil,
         _ body: (Harness) async throws -> Void
     ) async throws {
         let root = NSTemporaryDirectory() + "spoolbridge-delivery-\(UInt32.random(in: .min ... .max))"
@@ -102,9 +104,12 @@ struct DeliveryServiceTests {
         }
         let emulator = try await CloudEmulator.start(CloudEmulator.Configuration(apiKey: "delivery-test-key"))
         // By default a small delay, so several uploads are in flight at once.
-        for fault in faults { emulator.inject(fault, count: fault == .delay(milliseconds: 30) ? count : 1) }
+        for fault in faults {
+            let repeated = fault == .delay(milliseconds: 30) || fault.isStatus(401)
+            emulator.inject(fault, count: fault == .delay(milliseconds: 30) ? count : repeated ? 1000 : 1)
+        }
         let client = try CloudClient(configuration: .init(
-            baseURL: emulator.baseURL, apiKey: Secret("delivery-test-key"), stallTimeout: stall))
+            baseURL: emulator.baseURL, apiKey: Secret("delivery-test-key"), stallTimeout: stall), tokenSource: tokenSource)
         let store = FaultyStore(outbox: outbox, failFirst: failFirstCommits,
                                 cancelBeforeFirstCommit: cancelBeforeFirstCommit ? ids.first : nil)
         let logs = CapturedLogs()
@@ -116,7 +121,7 @@ struct DeliveryServiceTests {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 defer { tasks.cancelAll() }
-                try await body(Harness(outbox: outbox, store: store, emulator: emulator, logs: logs))
+                try await body(Harness(outbox: outbox, store: store, emulator: emulator, logs: logs, service: service))
                 await group.triggerGracefulShutdown()
                 try await tasks.next()
             }

@@ -41,6 +41,82 @@ import Testing
         #expect(emulator.requestCount(path: "/api/v1/version") == 1)
         try await emulator.shutdown()
     }
+
+    @Test func theEffectiveAuthModeIsPrintedAndThePasswordNever() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try "test-api-key\n".write(toFile: directory.path + "/key", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/key", 0o600)
+        let apiKey = try write("""
+            [cloud]
+            url = "https://print.example.com:7300"
+            api_key_file = "\(directory.path)/key"
+            """, in: directory)
+        let plain = try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", apiKey])
+        #expect(plain.status == 0, "\(plain.output)")
+        #expect(plain.output.contains("auth: api-key"))
+
+        try "correct horse battery\n".write(toFile: directory.path + "/password", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/password", 0o644)
+        let userToken = try write("""
+            [cloud]
+            url = "https://print.example.com:7300"
+            api_key_file = "\(directory.path)/key"
+
+            [spool]
+            directory = "\(directory.path)/spool"
+
+            [auth]
+            mode = "user-token"
+            user = "printbot"
+            password_file = "\(directory.path)/password"
+            """, in: directory)
+        let result = try runCommand(Executables.path("spoolbridge"), ["check-config", "--offline", "--config", userToken])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("auth: user-token"))
+        #expect(result.output.contains("auth token service: https://print.example.com:443/oauth/v1"))
+        #expect(result.output.contains("auth state: \(directory.path)/spool/auth"))
+        #expect(result.output.contains("auth user: printbot"))
+        #expect(result.output.contains("\(directory.path)/password has mode 644"), "\(result.output)")
+        #expect(!result.output.contains("correct horse"), "the password is never printed")
+    }
+
+    @Test func aTokenModeProbesWithTheStoredAccessTokenAndNeverRefreshes() async throws {
+        let emulator = try await CloudEmulator.start()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try "test-api-key\n".write(toFile: directory.path + "/key", atomically: true, encoding: .utf8)
+        chmod(directory.path + "/key", 0o600)
+        let spool = try directory.subdirectory("spool")
+        let path = try write("""
+            [cloud]
+            url = "\(emulator.baseURL)"
+            api_key_file = "\(directory.path)/key"
+
+            [spool]
+            directory = "\(spool)"
+
+            [auth]
+            mode = "device-token"
+            """, in: directory)
+        let none = try runCommand(Executables.path("spoolbridge"), ["check-config", "--config", path])
+        #expect(none.status == 0, "\(none.output)")
+        #expect(none.output.contains("holds every job until you run `spoolbridge device register`"), "\(none.output)")
+
+        try storeTokenPair(spool: spool, expired: true)
+        let expired = try runCommand(Executables.path("spoolbridge"), ["check-config", "--config", path])
+        #expect(expired.output.contains("the stored access token expired"), "\(expired.output)")
+
+        try storeTokenPair(spool: spool)
+        let stored = try runCommand(Executables.path("spoolbridge"), ["check-config", "--config", path])
+        #expect(stored.status == 0, "\(stored.output)")
+        #expect(stored.output.contains("accepts the stored access token"), "\(stored.output)")
+        #expect(emulator.requestCount(path: "/oauth/v1/token") == 0, "check-config never refreshes")
+        for output in [none.output, expired.output, stored.output] {
+            #expect(!output.contains("it-secret-42"), "a token value was printed")
+        }
+        try await emulator.shutdown()
+    }
 }
 
 /// `check-config` exits non-zero whenever it prints something that will stop the daemon, and no

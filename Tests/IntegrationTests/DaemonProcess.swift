@@ -1,15 +1,31 @@
 import Foundation
+import Testing
 
 /// A `spoolbridge` daemon started as a real process with its own config, spool and log file.
+///
+/// It knows the secrets of its setup (the API key, the emulator's token prefixes, and whatever a test
+/// adds to `secrets`) and, at `stop()`, records an issue for each one found in the daemon's log, the
+/// output of a CLI command run through `cli`, or an `.error.txt` note (see `SecretScan`).
 final class DaemonProcess {
     let configPath: String
     let logPath: String
+    /// The test's temporary directory: config, spool, log, hot and failed folders.
+    let directoryPath: String
     private(set) var process: Process?
+    /// Values that must never appear in a log line, CLI output or error note.
+    var secrets: [String]
+    /// Every CLI command run through `cli`/`cliOffPool`, with its output, in order.
+    private(set) var transcript: [(arguments: [String], output: String)] = []
+    /// How often `start` ran: the log is appended to, so the n-th start is running once the log
+    /// says so n times.
+    private var starts = 0
 
     /// `extraConfig` is appended to a config with `[cloud]`, `[spool]` and a fast retry policy, and
     /// `cupsSection` (nil: no `[cups]` section at all, as in the README's minimal configuration).
     init(in directory: TemporaryDirectory, cloudURL: String, apiKey: String = "test-api-key",
          concurrency: Int = 4, cupsSection: String? = "[cups]\nenabled = false", extraConfig: String) throws {
+        directoryPath = directory.path
+        secrets = [apiKey] + SecretScan.emulatorTokenPrefixes
         let keyPath = directory.path + "/api-key"
         try apiKey.write(toFile: keyPath, atomically: true, encoding: .utf8)
         chmod(keyPath, 0o600)
@@ -62,15 +78,16 @@ final class DaemonProcess {
         process.environment = environment
         try process.run()
         self.process = process
+        starts += 1
     }
 
-    /// Waits until the daemon logged that it runs.
+    /// Waits until the daemon started last logged that it runs.
     func waitUntilRunning() async throws {
         try await waitUntil("daemon start (log: \(logPath))") {
             guard let process, process.isRunning else {
                 throw HarnessError("daemon exited early: \(log)")
             }
-            return log.contains("spoolbridge is running")
+            return log.components(separatedBy: "spoolbridge is running").count - 1 >= starts
         }
     }
 
@@ -84,18 +101,42 @@ final class DaemonProcess {
         self.process = nil
     }
 
-    func stop() {
-        guard let process else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
+    /// SIGTERM and wait; then fails the test for every known secret found in what the daemon and
+    /// the CLI wrote (`checkSecrets: false` for a test that plants one on purpose).
+    func stop(checkSecrets: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        if let process {
+            process.terminate()
+            process.waitUntilExit()
+            self.process = nil
+        }
+        guard checkSecrets else { return }
+        for leak in SecretScan.leaks(of: secrets, in: writtenTexts()) {
+            Issue.record("secret leaked: \(leak)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// What the daemon and the CLI wrote: the log, each CLI output, each `.error.txt` note below the
+    /// test's directory. Named for a failure message.
+    func writtenTexts() -> [(name: String, text: String)] {
+        [("daemon log", log)]
+            + transcript.map { ("output of `spoolbridge \($0.arguments.joined(separator: " "))`", $0.output) }
+            + SecretScan.errorNotes(below: directoryPath)
     }
 
     deinit { kill9() }
 
     /// Runs a CLI subcommand against this daemon's config; returns (status, stdout+stderr).
     func cli(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try runCommand(Executables.path("spoolbridge"), arguments + ["--config", configPath])
+        let result = try runCommand(Executables.path("spoolbridge"), arguments + ["--config", configPath])
+        transcript.append((arguments, result.output))
+        return result
+    }
+
+    /// `cli` on a Dispatch thread, for a command that waits (e.g. `device register` polling).
+    func cliOffPool(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await runCommandOffPool(Executables.path("spoolbridge"), arguments + ["--config", configPath])
+        transcript.append((arguments, result.output))
+        return result
     }
 }
 

@@ -67,7 +67,7 @@ struct HealthEvaluatorTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(Set(object.keys) == [
             "status", "problems", "daemon", "queued", "oldest_queued_seconds", "jobs", "cloud", "last_delivery",
-            "spool_free_bytes", "spool_min_free_bytes", "outbox", "auth",
+            "spool_free_bytes", "spool_min_free_bytes", "outbox", "auth", "auth_detail",
         ])
         #expect(object["last_delivery"] is NSNull)
         #expect(object["spool_free_bytes"] is NSNull)
@@ -75,6 +75,11 @@ struct HealthEvaluatorTests {
         #expect(cloud["state"] as? String == "reachable")
         #expect((cloud["since"] as? String)?.hasSuffix("Z") == true)
         #expect(cloud["last_error"] is NSNull)
+        #expect(object["auth"] as? String == "ok")
+        let auth = try #require(object["auth_detail"] as? [String: Any])
+        #expect(Set(auth.keys) == ["mode", "refused_since", "next_retry", "attempts", "last_error", "access_token_expires", "last_refresh"])
+        #expect(auth["mode"] as? String == "api-key")
+        #expect(auth["next_retry"] is NSNull)
     }
 }
 

@@ -96,6 +96,32 @@ struct JobLifecycleTransitionTests {
         #expect(try apply(.attemptFailed(failure, jitter: 0.5), young).job.state == .queued)
     }
 
+    @Test func anOutageDefersTheJobDueNowKeepingTheAttempt() throws {
+        let failure = DeliveryFailure(kind: .transient, httpStatus: 503, message: "down")
+        let result = try apply(.attemptDeferred(failure), makeJob(.uploading, attempts: 3))
+        #expect(result.job.state == .queued)
+        #expect(result.job.nextAttemptAt == now)
+        #expect(result.job.attempts == 3)
+        #expect(result.job.lastError == failure)
+    }
+
+    @Test func aRefusedTokenGivesTheAttemptBackAndNeverExpiresTheJob() throws {
+        let refused = DeliveryFailure(kind: .unauthorized, httpStatus: 401, message: "the cloud refused the access token")
+        let result = try apply(.attemptDeferred(refused), makeJob(.uploading, attempts: 3))
+        #expect(result.job.state == .queued)
+        #expect(result.job.attempts == 2, "an auth problem does not count against the job")
+        #expect(result.job.nextAttemptAt == now)
+        #expect(result.job.lastError == refused, "jobs --json shows why the job waits")
+        #expect(result.payload == .keep)
+
+        // Past delivery.max_age_hours an outage fails the job; an auth problem never does.
+        let old = makeJob(.uploading, attempts: 1, createdAt: now.plus(-7200))
+        #expect(try apply(.attemptDeferred(DeliveryFailure(kind: .transient, message: "refused")), old).job.state == .failed)
+        let held = try apply(.attemptDeferred(refused), old)
+        #expect(held.job.state == .queued)
+        #expect(held.job.attempts == 0)
+    }
+
     @Test func withoutMaxAgeAJobRetriesForever() throws {
         let forever = RetryPolicy(baseDelaySeconds: 2, maxDelaySeconds: 300, maxAgeSeconds: nil)
         let failure = DeliveryFailure(kind: .transient, message: "timeout")

@@ -46,6 +46,9 @@ struct ValueTypeTests {
         #expect("\(secret)" == "<redacted>")
         #expect(String(reflecting: secret) == "<redacted>")
         #expect(!"\([secret])".contains("sk-live"))
+        var dumped = ""
+        dump(["key": secret], to: &dumped)
+        #expect(!dumped.contains("sk-live"), "dump walks the mirror: \(dumped)")
         #expect(secret.exposedValue == "sk-live-123")
     }
 }

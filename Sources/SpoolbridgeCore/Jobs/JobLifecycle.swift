@@ -13,6 +13,8 @@ public enum JobLifecycle {
         case attemptFailed(DeliveryFailure, jitter: Double)
         /// The cloud is unavailable (an outage, not this document): the job waits for the cloud, not
         /// for a backoff of its own. Due again at once; delivery holds it until the cloud answers.
+        /// With an `.unauthorized` failure (the cloud refused our token) the attempt is given back and
+        /// `delivery.max_age_hours` does not apply: nothing is failed for an auth problem.
         case attemptDeferred(DeliveryFailure)
         /// Delivery took the job but never sent it (the cloud went down, or the daemon is stopping).
         case claimReleased
@@ -106,7 +108,11 @@ public enum JobLifecycle {
 
         case .attemptDeferred(let failure):
             guard job.state == .uploading else { throw invalid("defer an upload") }
-            if let expired = expired(failure) { return fail(expired) }
+            if failure.kind == .unauthorized {
+                next.attempts = max(0, job.attempts - 1)
+            } else if let expired = expired(failure) {
+                return fail(expired)
+            }
             next.state = .queued
             next.lastError = failure
             next.nextAttemptAt = now
