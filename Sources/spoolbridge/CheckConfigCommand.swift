@@ -38,7 +38,12 @@ struct CheckConfigCommand: AsyncParsableCommand {
             print("spool: \(configuration.spool.directory)\(configuration.spool.directoryIsDefault ? " ([spool] directory is not set: the default for this user)" : "")")
             var report = StartupReport()
             for folder in configuration.hotFolders {
-                report.check(hotFolder: folder.path, port: folder.port)
+                switch folder.intake {
+                case .documents:
+                    report.check(folder: "hot folder \(folder.path) -> port \(folder.port)", path: folder.path, section: "[[hotfolder]]")
+                case .records:
+                    report.check(folder: "records folder \(folder.path)", path: folder.path, section: "[[records]]")
+                }
             }
             report.check(cups: configuration.cups)
             var cloudFailure: CLIError?

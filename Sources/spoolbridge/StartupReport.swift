@@ -6,23 +6,25 @@ import Foundation
 struct StartupReport {
     private(set) var problems: [String] = []
 
-    mutating func check(hotFolder path: String, port: String) {
+    /// `folder` is the name the admin sees ("hot folder PATH -> port P", "records folder PATH") and
+    /// `section` the table to fix (`[[hotfolder]]`, `[[records]]`).
+    mutating func check(folder name: String, path: String, section: String) {
         var info = stat()
         // stat, not lstat: the daemon follows a link to the folder too.
         guard stat(path, &info) == 0 else {
             let reason = String(cString: strerror(errno))
             problem(
-                line: "hot folder \(path) -> port \(port): MISSING (\(reason)); create it (mkdir -p \(path)) or fix the [[hotfolder]] path; the daemon will refuse to start",
-                summary: "hot folder \(path) is missing")
+                line: "\(name): MISSING (\(reason)); create it (mkdir -p \(path)) or fix the \(section) path; the daemon will refuse to start",
+                summary: "\(name) is missing")
             return
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             problem(
-                line: "hot folder \(path) -> port \(port): NOT A DIRECTORY (a file is at that path); move it away and create the folder, or fix the [[hotfolder]] path; the daemon will refuse to start",
-                summary: "hot folder \(path) is not a directory")
+                line: "\(name): NOT A DIRECTORY (a file is at that path); move it away and create the folder, or fix the \(section) path; the daemon will refuse to start",
+                summary: "\(name) is not a directory")
             return
         }
-        print("hot folder \(path) -> port \(port): ok")
+        print("\(name): ok")
     }
 
     mutating func check(cups: DaemonConfiguration.Cups) {

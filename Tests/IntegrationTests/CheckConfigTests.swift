@@ -190,6 +190,26 @@ import Testing
         #expect(result.output.contains("cups: off"), "\(result.output)")
     }
 
+    @Test func recordsFoldersAreNamedAsSuch() throws {
+        defer { directory.remove() }
+        let accounting = try directory.subdirectory("accounting")
+        let result = try check("""
+            [cups]
+            enabled = false
+
+            [[records]]
+            path = "\(accounting)"
+
+            [[records]]
+            path = "\(directory.path)/gone"
+            """)
+        #expect(result.status == 78, "\(result.output)")
+        #expect(result.output.contains("records folder \(accounting): ok"), "\(result.output)")
+        #expect(result.output.contains("records folder \(directory.path)/gone: MISSING"), "\(result.output)")
+        #expect(result.output.contains("fix the [[records]] path"), "\(result.output)")
+        #expect(!result.output.contains("port records"), "\(result.output)")
+    }
+
     @Test func aRequiredCupsSocketInAMissingDirectoryFailsTheCheck() throws {
         defer { directory.remove() }
         let result = try check("""
