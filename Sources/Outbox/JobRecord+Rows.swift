@@ -17,7 +17,7 @@ extension JobRecord {
         username = try row.decode(forColumn: "username")
         portname = try row.decode(forColumn: "portname")
         title = try row.decode(forColumn: "title")
-        options = try Self.json(PrintOptions.self, row, "options")
+        options = try Self.json(PrintOptions.self, row, "options", common: (Self.noOptions, PrintOptions()))
         payloadName = try row.decode(forColumn: "payloadName")
         payloadSize = try row.decode(forColumn: "payloadSize")
         attempts = try row.decode(forColumn: "attempts")
@@ -29,7 +29,7 @@ extension JobRecord {
         createdAt = try row.decode(forColumn: "createdAt")
         updatedAt = try row.decode(forColumn: "updatedAt")
         kind = try row.decode(forColumn: "kind")
-        task = try Self.optionalJSON(JobTask.self, row, "task")
+        task = try Self.optionalJSON(JobTask.self, row, "task", common: (Self.plainUpload, JobTask.upload))
     }
 
     /// Persists a transition of this row's job: one cached `UPDATE` of the columns a state change
@@ -52,16 +52,27 @@ extension JobRecord {
     private static let jsonDecoder: JSONDecoder = databaseJSONDecoder(for: "")
     private static let jsonEncoder: JSONEncoder = databaseJSONEncoder(for: "")
 
-    private static func json<T: Decodable>(_ type: T.Type, _ row: Row, _ column: String) throws -> T {
-        guard let value = try optionalJSON(type, row, column) else {
+    // What nearly every row holds (no print options; an upload with no follow-up), exactly as the
+    // encoder writes it: recognised by its bytes, without a JSONDecoder.
+    private static let noOptions = Array("{}".utf8)
+    private static let plainUpload = Array(#"{"upload":{"_0":{}}}"#.utf8)
+
+    private static func json<T: Decodable>(
+        _ type: T.Type, _ row: Row, _ column: String, common: ([UInt8], T)? = nil
+    ) throws -> T {
+        guard let value = try optionalJSON(type, row, column, common: common) else {
             throw DecodingError.valueNotFound(type, .init(codingPath: [], debugDescription: "job.\(column) is NULL"))
         }
         return value
     }
 
-    private static func optionalJSON<T: Decodable>(_ type: T.Type, _ row: Row, _ column: String) throws -> T? {
+    private static func optionalJSON<T: Decodable>(
+        _ type: T.Type, _ row: Row, _ column: String, common: ([UInt8], T)? = nil
+    ) throws -> T? {
         try row.withUnsafeData(named: column) { data in
-            try data.map { try jsonDecoder.decode(type, from: $0) }
+            guard let data else { return nil }
+            if let (bytes, value) = common, data.elementsEqual(bytes) { return value }
+            return try jsonDecoder.decode(type, from: data)
         }
     }
 }
