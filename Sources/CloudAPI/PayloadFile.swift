@@ -41,6 +41,9 @@ final class PayloadFile: Sendable {
         }
     }
 
+    /// The whole file as it was when opened, when it was small enough to read then.
+    var wholeContents: ByteBuffer? { contents }
+
     /// Files up to this size are read whole when opened.
     static let wholeReadLimit = 256 * 1024
 
@@ -75,8 +78,11 @@ final class PayloadFile: Sendable {
         if size <= wholeReadLimit {
             // A short read here is not an error yet: the upload reports the size change with its
             // usual message when it gets to the end of the file.
+            // So is a file whose size moved while it was read (still being written): it is then
+            // streamed, and the upload's end-of-file check fails it.
+            var after = stat()
             guard case .success(let bytes) = readAll(fd, offset: 0, count: Int(size), path: path),
-                  bytes.readableBytes == Int(size) else {
+                  bytes.readableBytes == Int(size), fstat(fd, &after) == 0, Int64(after.st_size) == size else {
                 return .success(PayloadFile(descriptor: fd, path: path, size: size, contents: nil))
             }
             contents = bytes
