@@ -87,7 +87,19 @@ struct MultipartForm: Sendable, Hashable {
 
     /// 12 fixed characters and 32 random letters and digits (about 190 bits).
     static func randomBoundary<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        let random = (0..<32).map { _ in boundaryAlphabet.randomElement(using: &generator)! }
+        // Eight random bytes per draw, not one draw per letter (with the system generator each
+        // draw is a getrandom call); bytes past the last whole multiple of 62 are dropped, so every
+        // letter stays equally likely.
+        var random: [UInt8] = []
+        random.reserveCapacity(32)
+        while random.count < 32 {
+            var word = generator.next()
+            for _ in 0..<8 where random.count < 32 {
+                let byte = Int(word & 0xFF)
+                word >>= 8
+                if byte < 248 { random.append(boundaryAlphabet[byte % boundaryAlphabet.count]) }
+            }
+        }
         return "spoolbridge-" + String(decoding: random, as: UTF8.self)
     }
 
