@@ -3,7 +3,8 @@
 # all 1,000. Measured for the daemon and, in the same run against the same emulator, for the shell bridge
 # `inotifywait -m | while read f; do curl -F ...; done`.
 # Env: BURST_FILES (default 1000), BURST_FILE_BYTES (20480), BENCH_CONCURRENCY (delivery.concurrency, 4),
-# BURST_SKIP_SHELL=1 (daemon only, for quick experiments), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR.
+# BURST_SKIP_SHELL=1 (daemon only, for quick experiments), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR,
+# BURST_PERF_DATA=FILE (record the daemon with `perf record -F 999 -g` from the drop to the last upload).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -41,10 +42,20 @@ emulator_reset
 note "daemon: dropping $FILES files"
 daemon_cpu0=$(proc_cpu_ticks "$DAEMON_PID")
 emulator_cpu0=$(proc_cpu_ticks "$EMU_PID")
+if [[ -n ${BURST_PERF_DATA:-} ]]; then
+    perf record -F 999 -g -p "$DAEMON_PID" -o "$BURST_PERF_DATA" 2>"$WORK/perf.err" &
+    PERF_PID=$!
+    BENCH_PIDS+=("$PERF_PID")
+    nap 0.5  # perf attaches to every thread before the drop
+fi
 t0=$EPOCHREALTIME
 drop "$WORK/stage-daemon" "$WORK/hot-daemon"
 t_dropped=$EPOCHREALTIME
 wait_for_documents "$FILES" "$DEADLINE"
+if [[ -n ${BURST_PERF_DATA:-} ]]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true
+    wait "$PERF_PID" 2>/dev/null || true
+fi
 daemon_cpu=$(calc "($(proc_cpu_ticks "$DAEMON_PID") - $daemon_cpu0) / $CLOCK_TICKS")
 emulator_cpu=$(calc "($(proc_cpu_ticks "$EMU_PID") - $emulator_cpu0) / $CLOCK_TICKS")
 daemon_seconds=$(calc "$DONE_AT - $t0")
@@ -85,6 +96,7 @@ if [[ ${BURST_SKIP_SHELL:-0} == 1 ]]; then
     IFS='|' read -r first_claim last_claim last_delivered <<<"${phases:-0|0|0}"
     echo "phases (ms after the drop): first job created $((first_claim - daemon_t0_ms)), last job created" \
         "$((last_claim - daemon_t0_ms)), last delivery recorded $((last_delivered - daemon_t0_ms)); CPU s: daemon $daemon_cpu, emulator $emulator_cpu"
+    echo "daemon CPU per document: $(calc "$daemon_cpu * 1000 / $FILES") ms"
     exit 0
 fi
 mkdir -p "$WORK/hot-shell"
@@ -138,3 +150,4 @@ echo "daemon: received $received_count documents, $duplicates duplicates, $missi
 echo "shell bridge: emulator holds $shell_count documents"
 echo "CPU seconds during the spoolbridge run: daemon $daemon_cpu, emulator $emulator_cpu" \
     "(of $(calc "$(nproc) * $daemon_seconds") available on $(nproc) cores); emulator during the shell run: $shell_emulator_cpu"
+echo "daemon CPU per document: $(calc "$daemon_cpu * 1000 / $FILES") ms"

@@ -114,7 +114,7 @@ public struct CloudClient: Sendable {
             request.headers = commonHeaders()
             request.headers.add(name: "Content-Type", value: form.contentType)
             let progress = ExchangeProgress()
-            let body = UploadBody(form: form, file: file, progress: progress)
+            let body = UploadBody(form: form, file: file, progress: progress, sendsSmallFileWhole: true)
             request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
             return (request, progress)
         }

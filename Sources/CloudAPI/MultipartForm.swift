@@ -41,7 +41,10 @@ struct MultipartForm: Sendable, Hashable {
     init?(fields: [Field], fileFieldName: String = "data", fileName: MultipartFileName, boundary: String) {
         guard Self.isValidBoundary(boundary) else { return nil }
         let texts = fields.map(\.value) + [fileName.asciiFallback, fileName.percentEncoded]
-        guard !texts.contains(where: { $0.contains(boundary) }) else { return nil }
+        // Byte search: the boundary is ASCII, and `String.contains` compares by Unicode rules at a
+        // cost that showed in the per-upload profile.
+        let needle = Array(boundary.utf8)
+        guard !texts.contains(where: { Self.occurs(needle, in: $0) }) else { return nil }
 
         var head: [UInt8] = []
         func line(_ text: String) {
@@ -84,16 +87,45 @@ struct MultipartForm: Sendable, Hashable {
 
     /// 12 fixed characters and 32 random letters and digits (about 190 bits).
     static func randomBoundary<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        let random = (0..<32).map { _ in alphabet.randomElement(using: &generator)! }
-        return "spoolbridge-" + String(random)
+        // Eight random bytes per draw, not one draw per letter (with the system generator each
+        // draw is a getrandom call); bytes past the last whole multiple of 62 are dropped, so every
+        // letter stays equally likely.
+        var random: [UInt8] = []
+        random.reserveCapacity(32)
+        while random.count < 32 {
+            var word = generator.next()
+            for _ in 0..<8 where random.count < 32 {
+                let byte = Int(word & 0xFF)
+                word >>= 8
+                if byte < 248 { random.append(boundaryAlphabet[byte % boundaryAlphabet.count]) }
+            }
+        }
+        return "spoolbridge-" + String(decoding: random, as: UTF8.self)
     }
 
-    /// RFC 2046: 1 to 70 characters; we allow the safest subset (letters, digits, `-`, `_`, `.`).
+    private static let boundaryAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
+    /// RFC 2046: 1 to 70 characters; we allow the safest subset (ASCII letters, digits, `-`, `_`, `.`).
     static func isValidBoundary(_ boundary: String) -> Bool {
         (1...70).contains(boundary.utf8.count)
-            && boundary.unicodeScalars.allSatisfy {
-                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == ".")
+            && boundary.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+                    true
+                default:
+                    false
+                }
             }
+    }
+
+    /// Whether `needle` occurs in `text`'s UTF-8 bytes.
+    static func occurs(_ needle: [UInt8], in text: String) -> Bool {
+        let haystack = Array(text.utf8)
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 }

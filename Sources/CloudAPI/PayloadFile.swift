@@ -5,48 +5,61 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 import NIOCore
+import NIOPosix
 import SpoolbridgeCore
+import Synchronization
 
-/// The document file being uploaded, read in chunks off the cooperative thread pool.
+/// The document file being uploaded, read off the cooperative thread pool on NIO's blocking-I/O
+/// thread pool.
 ///
-/// Every use of the descriptor (open, read, close) runs on one private serial queue: reads never
-/// block Swift's cooperative threads, and a close can never race a read (the HTTP client may
-/// still pull a chunk after the server has answered early), so a read never hits a closed or,
-/// worse, recycled descriptor number.
-final class PayloadFile: @unchecked Sendable {
-    // `descriptor` is touched only on `queue`; that is what makes the unchecked Sendable sound.
-    private var descriptor: Int32
-    private let queue: DispatchQueue
+/// A small file (up to one chunk, the usual print job) is opened, checked and read whole in one
+/// trip to the pool: every other trip costs two thread switches, which for a 20 KB document cost
+/// more than the read. Larger files are read a chunk per trip as the socket drains.
+///
+/// The descriptor lives behind a lock held for each use (read, stat, close), so a close can never
+/// race a read (the HTTP client may still pull a chunk after the server has answered early) and a
+/// read never hits a closed or, worse, recycled descriptor number.
+final class PayloadFile: Sendable {
+    private let descriptor: Mutex<Int32>
     let path: String
     /// The size when opened: the Content-Length is computed from it.
     let size: Int64
+    /// The whole file, when it was read at open.
+    private let contents: ByteBuffer?
 
-    private init(descriptor: Int32, queue: DispatchQueue, path: String, size: Int64) {
-        self.descriptor = descriptor
-        self.queue = queue
+    private init(descriptor: Int32, path: String, size: Int64, contents: ByteBuffer?) {
+        self.descriptor = Mutex(descriptor)
         self.path = path
         self.size = size
+        self.contents = contents
     }
 
     deinit {
-        if descriptor >= 0 { _ = systemClose(descriptor) }
+        descriptor.withLock { fd in
+            if fd >= 0 { _ = systemClose(fd) }
+        }
     }
+
+    /// The whole file as it was when opened, when it was small enough to read then.
+    var wholeContents: ByteBuffer? { contents }
+
+    /// Files up to this size are read whole when opened.
+    static let wholeReadLimit = 256 * 1024
 
     /// Opens a regular file. A missing, unreadable or non-regular file is a permanent failure
     /// (retrying cannot fix it); other errors (out of descriptors, I/O) are transient.
     static func open(path: String) async throws(DeliveryFailure) -> PayloadFile {
-        let queue = DispatchQueue(label: "spoolbridge.cloud.payload-read")
-        let result: Result<PayloadFile, DeliveryFailure> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: openNow(path: path, queue: queue))
-            }
+        let result: Result<PayloadFile, DeliveryFailure>
+        do {
+            result = try await NIOThreadPool.singleton.runIfActive { openNow(path: path) }
+        } catch {
+            throw DeliveryFailure(kind: .transient, message: "cannot open document file \(path): the I/O thread pool is shut down")
         }
         return try result.get()
     }
 
-    private static func openNow(path: String, queue: DispatchQueue) -> Result<PayloadFile, DeliveryFailure> {
+    private static func openNow(path: String) -> Result<PayloadFile, DeliveryFailure> {
         // O_NOFOLLOW: a payload swapped for a symlink must not send another file's bytes.
         let fd = systemOpen(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(openFailure(errno: errno, path: path)) }
@@ -60,7 +73,21 @@ final class PayloadFile: @unchecked Sendable {
             _ = systemClose(fd)
             return .failure(DeliveryFailure(kind: .permanent, message: "document file \(path) is not a regular file"))
         }
-        return .success(PayloadFile(descriptor: fd, queue: queue, path: path, size: Int64(info.st_size)))
+        let size = Int64(info.st_size)
+        var contents: ByteBuffer?
+        if size <= wholeReadLimit {
+            // A short read here is not an error yet: the upload reports the size change with its
+            // usual message when it gets to the end of the file.
+            // So is a file whose size moved while it was read (still being written): it is then
+            // streamed, and the upload's end-of-file check fails it.
+            var after = stat()
+            guard case .success(let bytes) = readAll(fd, offset: 0, count: Int(size), path: path),
+                  bytes.readableBytes == Int(size), fstat(fd, &after) == 0, Int64(after.st_size) == size else {
+                return .success(PayloadFile(descriptor: fd, path: path, size: size, contents: nil))
+            }
+            contents = bytes
+        }
+        return .success(PayloadFile(descriptor: fd, path: path, size: size, contents: contents))
     }
 
     private static func openFailure(errno code: Int32, path: String) -> DeliveryFailure {
@@ -72,24 +99,32 @@ final class PayloadFile: @unchecked Sendable {
 
     /// Up to `maximumCount` bytes at `offset`; an empty buffer at end of file.
     func read(offset: Int64, maximumCount: Int) async throws -> ByteBuffer {
-        let result: Result<ByteBuffer, PayloadReadError> = await withCheckedContinuation { continuation in
-            queue.async {
-                continuation.resume(returning: self.readNow(offset: offset, maximumCount: maximumCount))
+        if let contents {
+            try descriptor.withLock { fd in if fd < 0 { throw closedError() } }
+            let start = Int(Swift.min(offset, Int64(contents.readableBytes)))
+            let count = Swift.min(maximumCount, contents.readableBytes - start)
+            return contents.getSlice(at: contents.readerIndex + start, length: count)!
+        }
+        let result = try await NIOThreadPool.singleton.runIfActive { [self] in
+            descriptor.withLock { fd -> Result<ByteBuffer, PayloadReadError> in
+                guard fd >= 0 else { return .failure(closedError()) }
+                return Self.readAll(fd, offset: offset, count: maximumCount, path: path)
             }
         }
         return try result.get()
     }
 
-    private func readNow(offset: Int64, maximumCount: Int) -> Result<ByteBuffer, PayloadReadError> {
-        guard descriptor >= 0 else {
-            return .failure(PayloadReadError(message: "document file \(path) was closed during the upload"))
-        }
-        var buffer = ByteBufferAllocator().buffer(capacity: maximumCount)
+    private func closedError() -> PayloadReadError {
+        PayloadReadError(message: "document file \(path) was closed during the upload")
+    }
+
+    private static func readAll(_ fd: Int32, offset: Int64, count: Int, path: String) -> Result<ByteBuffer, PayloadReadError> {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
         var failure: Int32?
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximumCount) { pointer in
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
             var filled = 0
-            while filled < maximumCount {
-                let got = pread(descriptor, pointer.baseAddress! + filled, maximumCount - filled, off_t(offset) + off_t(filled))
+            while filled < count {
+                let got = pread(fd, pointer.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
                 if got > 0 {
                     filled += got
                 } else if got == 0 {
@@ -102,35 +137,32 @@ final class PayloadFile: @unchecked Sendable {
             return filled
         }
         if let failure {
-            return .failure(PayloadReadError(message: "cannot read document file \(path): \(Self.errorText(failure))"))
+            return .failure(PayloadReadError(message: "cannot read document file \(path): \(errorText(failure))"))
         }
         return .success(buffer)
     }
 
     /// The file's size now, to notice a file that changed while it was being sent.
     func currentSize() async throws -> Int64 {
-        let result: Result<Int64, PayloadReadError> = await withCheckedContinuation { continuation in
-            queue.async {
+        let result = try await NIOThreadPool.singleton.runIfActive { [self] in
+            descriptor.withLock { fd -> Result<Int64, PayloadReadError> in
                 var info = stat()
-                if self.descriptor >= 0, fstat(self.descriptor, &info) == 0 {
-                    continuation.resume(returning: .success(Int64(info.st_size)))
-                } else {
-                    continuation.resume(returning: .failure(PayloadReadError(message: "cannot stat document file \(self.path)")))
+                guard fd >= 0, fstat(fd, &info) == 0 else {
+                    return .failure(PayloadReadError(message: "cannot stat document file \(path)"))
                 }
+                return .success(Int64(info.st_size))
             }
         }
         return try result.get()
     }
 
-    /// Closes after any read in progress; later reads fail instead of touching a recycled descriptor.
+    /// Closes after any read in progress; later reads fail instead of touching a recycled
+    /// descriptor. Closing a regular file does not block, so this needs no trip to the pool.
     func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async {
-                if self.descriptor >= 0 {
-                    _ = systemClose(self.descriptor)
-                    self.descriptor = -1
-                }
-                continuation.resume()
+        descriptor.withLock { fd in
+            if fd >= 0 {
+                _ = systemClose(fd)
+                fd = -1
             }
         }
     }

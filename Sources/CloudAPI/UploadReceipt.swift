@@ -18,7 +18,8 @@ public struct UploadReceipt: Sendable, Hashable {
 extension UploadReceipt {
     /// Reads a 2xx answer. `body` holds at most `bodyLimit` bytes; `bodyWasCut` says more followed.
     static func reading(status: Int, headers: HTTPHeaders, body: [UInt8], bodyWasCut: Bool, bodyLimit: Int) -> UploadReceipt {
-        let contentType = shownContentType(headers)
+        // Only the odd answers quote it: a normal receipt does not pay for reading the header.
+        var contentType: String { shownContentType(headers) }
         func odd(_ what: String) -> UploadReceipt {
             UploadReceipt(
                 documentUUID: nil,

@@ -84,20 +84,6 @@ struct JobRecord: Codable, FetchableRecord, MutablePersistableRecord {
             task: task ?? .upload)
     }
 
-    /// The columns a state change touches: writing only these keeps the source and options
-    /// (JSON) from being re-encoded on every transition.
-    static let transitionColumns: [Column] = [
-        Column(CodingKeys.state), Column(CodingKeys.attempts), Column(CodingKeys.nextAttemptAt),
-        Column(CodingKeys.lastError), Column(CodingKeys.documentUUID), Column(CodingKeys.createdAt),
-        Column(CodingKeys.updatedAt),
-    ]
-
-    /// Persists a transition of this row's job.
-    mutating func save(_ job: Job, _ db: Database) throws {
-        update(from: job)
-        try update(db, columns: Self.transitionColumns)
-    }
-
     /// Copies the state machine's result into the row.
     mutating func update(from job: Job) {
         state = job.state.rawValue

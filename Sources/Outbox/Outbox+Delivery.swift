@@ -124,8 +124,11 @@ extension Outbox {
     {
         var transitions: [JobLifecycle.Transition] = []
         var skipped: [SkippedOutcome] = []
+        // The batch's rows in one query, not one per outcome.
+        var records = try JobRecord.fetchAll(db, keys: events.map(\.0.rawValue))
+            .reduce(into: [Int64: JobRecord]()) { rows, record in rows[record.id ?? 0] = record }
         for (id, event) in events {
-            guard var record = try JobRecord.fetchOne(db, key: id.rawValue) else {
+            guard var record = records[id.rawValue] else {
                 skipped.append(SkippedOutcome(jobID: id, reason: "job \(id) is no longer in the outbox"))
                 continue
             }
@@ -137,6 +140,7 @@ extension Outbox {
                 continue
             }
             try record.save(transition.job, db)
+            records[id.rawValue] = record
             transitions.append(transition)
         }
         return (transitions, skipped)

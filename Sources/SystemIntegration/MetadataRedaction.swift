@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// A last line of defence against secrets in log lines: callers must not log them, but a metadata entry
 /// whose key names a credential (`api_key`, `apiKey`, `refresh_token`, `password`, `client_secret`,
@@ -28,7 +29,20 @@ enum MetadataRedaction {
         return result
     }
 
+    /// Answers per key: a daemon logs the same few keys on every line, and splitting a key into
+    /// words costs more than the rest of the line. Bounded, in case keys are ever made up at run time.
+    private static let answers = Mutex<[String: Bool]>([:])
+
     static func isSensitive(key: String) -> Bool {
+        if let known = answers.withLock({ $0[key] }) { return known }
+        let sensitive = classify(key: key)
+        answers.withLock { answers in
+            if answers.count < 512 { answers[key] = sensitive }
+        }
+        return sensitive
+    }
+
+    private static func classify(key: String) -> Bool {
         let words = words(of: key)
         if words.contains(where: descriptiveWords.contains) { return false }
         if words.contains(where: sensitiveWords.contains) { return true }

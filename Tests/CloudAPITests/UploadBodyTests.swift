@@ -33,6 +33,24 @@ struct UploadBodyTests {
         #expect(chunks == 2 + (content.count + 65_535) / 65_536)
     }
 
+    @Test("a small file read whole at open goes out as one piece; a larger one is still streamed")
+    func smallFileWhole() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let form = form()
+        for size in [0, 20_480, PayloadFile.wholeReadLimit, PayloadFile.wholeReadLimit + 1] {
+            let content = patternBytes(count: size)
+            let file = try await PayloadFile.open(path: try directory.file("doc-\(size)", bytes: content))
+            var pieces: [[UInt8]] = []
+            for try await chunk in UploadBody(form: form, file: file, sendsSmallFileWhole: true) {
+                pieces.append(Array(chunk.readableBytesView))
+            }
+            await file.close()
+            #expect(pieces.joined().elementsEqual(form.head + content + form.tail), "size \(size)")
+            #expect(pieces.count == (size <= PayloadFile.wholeReadLimit ? 1 : 4), "size \(size)")
+        }
+    }
+
     @Test("an empty file is sent as an empty data part")
     func emptyFile() async throws {
         let directory = try TemporaryDirectory()
