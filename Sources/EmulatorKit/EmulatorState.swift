@@ -1,5 +1,5 @@
-import Foundation
 import NIOCore
+import Synchronization
 
 /// Counters reported by `GET /_emulator/stats`.
 public struct EmulatorStats: Sendable, Codable, Hashable {
@@ -13,135 +13,134 @@ public struct EmulatorStats: Sendable, Codable, Hashable {
     public var held: Int
 }
 
-/// Everything the event loops share, behind one lock. Critical sections are a few
+/// Everything the event loops share, behind one mutex. Critical sections are a few
 /// dictionary or array operations, so one lock is no bottleneck at the request rates the
 /// benchmarks reach.
-final class EmulatorState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var documents: [ReceivedDocument] = []
-    private var documentUUIDs: Set<String> = []
-    private var records: [ReceivedRecord] = []
-    private var releases: [ReceivedRelease] = []
-    private var cardSwipes: [ReceivedCardSwipe] = []
-    private var requestsByPath: [String: Int] = [:]
-    private var requests = 0
-    private var rejected = 0
-    /// FIFO of injected faults per target, with how many more requests each applies to.
-    private var faults: [FaultTarget: [(fault: Fault, remaining: Int)]] = [:]
-    /// Connections a `hang` fault holds, closed when the faults are cleared.
-    private var heldConnections: [ObjectIdentifier: any Channel] = [:]
-    private var shuttingDown = false
-
-    private func locked<T>(_ body: () throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+final class EmulatorState: Sendable {
+    private struct State {
+        var documents: [ReceivedDocument] = []
+        var documentUUIDs: Set<String> = []
+        var records: [ReceivedRecord] = []
+        var releases: [ReceivedRelease] = []
+        var cardSwipes: [ReceivedCardSwipe] = []
+        var requestsByPath: [String: Int] = [:]
+        var requests = 0
+        var rejected = 0
+        /// FIFO of injected faults per target, with how many more requests each applies to.
+        var faults: [FaultTarget: [(fault: Fault, remaining: Int)]] = [:]
+        /// Connections a `hang` fault holds, closed when the faults are cleared.
+        var heldConnections: [ObjectIdentifier: any Channel] = [:]
+        var shuttingDown = false
     }
 
+    private let state = Mutex(State())
+
     func countRequest(path: String) {
-        locked {
-            requests += 1
-            requestsByPath[path, default: 0] += 1
+        state.withLock { state in
+            state.requests += 1
+            state.requestsByPath[path, default: 0] += 1
         }
     }
 
     func countRejection() {
-        locked { rejected += 1 }
+        state.withLock { $0.rejected += 1 }
     }
 
     func record(_ document: ReceivedDocument) {
-        locked {
-            documents.append(document)
-            documentUUIDs.insert(document.uuid)
+        state.withLock { state in
+            state.documents.append(document)
+            state.documentUUIDs.insert(document.uuid)
         }
     }
 
     func hasDocument(uuid: String) -> Bool {
-        locked { documentUUIDs.contains(uuid) }
+        state.withLock { $0.documentUUIDs.contains(uuid) }
     }
 
     func record(_ record: ReceivedRecord) {
-        locked { records.append(record) }
+        state.withLock { $0.records.append(record) }
     }
 
     func record(_ release: ReceivedRelease) {
-        locked { releases.append(release) }
+        state.withLock { $0.releases.append(release) }
     }
 
     func record(_ swipe: ReceivedCardSwipe) {
-        locked { cardSwipes.append(swipe) }
+        state.withLock { $0.cardSwipes.append(swipe) }
     }
 
     func allRecords() -> [ReceivedRecord] {
-        locked { records }
+        state.withLock { $0.records }
     }
 
     func allReleases() -> [ReceivedRelease] {
-        locked { releases }
+        state.withLock { $0.releases }
     }
 
     func allCardSwipes() -> [ReceivedCardSwipe] {
-        locked { cardSwipes }
+        state.withLock { $0.cardSwipes }
     }
 
     func allDocuments() -> [ReceivedDocument] {
-        locked { documents }
+        state.withLock { $0.documents }
     }
 
     func documentCount() -> Int {
-        locked { documents.count }
+        state.withLock { $0.documents.count }
     }
 
     func requestCount(pathPrefix: String) -> Int {
-        locked {
-            requestsByPath.reduce(0) { total, entry in
+        state.withLock { state in
+            state.requestsByPath.reduce(0) { total, entry in
                 entry.key.hasPrefix(pathPrefix) ? total + entry.value : total
             }
         }
     }
 
     func stats() -> EmulatorStats {
-        locked {
-            EmulatorStats(documents: documents.count, requests: requests, rejected: rejected, held: heldConnections.count)
+        state.withLock { state in
+            EmulatorStats(
+                documents: state.documents.count, requests: state.requests, rejected: state.rejected,
+                held: state.heldConnections.count)
         }
     }
 
     func inject(_ fault: Fault, count: Int, target: FaultTarget = .uploads) {
         guard count > 0 else { return }
-        locked { faults[target, default: []].append((fault, count)) }
+        state.withLock { $0.faults[target, default: []].append((fault, count)) }
     }
 
     /// The fault for the `target` request arriving now, if any is queued.
     func takeFault(for target: FaultTarget) -> Fault? {
-        locked {
-            guard var queue = faults[target], !queue.isEmpty else { return nil }
+        state.withLock { state in
+            guard var queue = state.faults[target], !queue.isEmpty else { return nil }
             let fault = queue[0].fault
             queue[0].remaining -= 1
             if queue[0].remaining == 0 { queue.removeFirst() }
-            faults[target] = queue
+            state.faults[target] = queue
             return fault
         }
     }
 
     /// Keeps `channel` open and unanswered until the faults are cleared.
     func hold(_ channel: any Channel) {
-        locked {
-            rejected += 1
-            heldConnections[ObjectIdentifier(channel)] = channel
+        state.withLock { state in
+            state.rejected += 1
+            state.heldConnections[ObjectIdentifier(channel)] = channel
         }
     }
 
     /// The connection closed (the client gave up, or the faults were cleared).
     func forget(_ channel: any Channel) {
-        _ = locked { heldConnections.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = state.withLock { $0.heldConnections.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// Drops the queued faults and closes the held connections.
     func clearFaults() {
-        let held = locked {
-            faults = [:]
-            defer { heldConnections = [:] }
-            return Array(heldConnections.values)
+        let held = state.withLock { state in
+            state.faults = [:]
+            defer { state.heldConnections = [:] }
+            return Array(state.heldConnections.values)
         }
         // Outside the lock: closing on the channel's own event loop runs its handlers at once.
         for channel in held { channel.close(promise: nil) }
@@ -149,23 +148,23 @@ final class EmulatorState: @unchecked Sendable {
 
     /// True for the first caller only, so `shutdown()` may be called more than once.
     func beginShutdown() -> Bool {
-        locked {
-            defer { shuttingDown = true }
-            return !shuttingDown
+        state.withLock { state in
+            defer { state.shuttingDown = true }
+            return !state.shuttingDown
         }
     }
 
     func reset() {
         clearFaults()
-        locked {
-            documents = []
-            documentUUIDs = []
-            records = []
-            releases = []
-            cardSwipes = []
-            requestsByPath = [:]
-            requests = 0
-            rejected = 0
+        state.withLock { state in
+            state.documents = []
+            state.documentUUIDs = []
+            state.records = []
+            state.releases = []
+            state.cardSwipes = []
+            state.requestsByPath = [:]
+            state.requests = 0
+            state.rejected = 0
         }
     }
 }
