@@ -148,6 +148,7 @@ path = "$hot"
 port = "Bench"
 user = "bench"
 failed = "$hot-failed"
+${BENCH_ARCHIVE:+archive = \"$hot-archive\"}
 CONF
 }
 
