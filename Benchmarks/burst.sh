@@ -4,7 +4,8 @@
 # `inotifywait -m | while read f; do curl -F ...; done`.
 # Env: BURST_FILES (default 1000), BURST_FILE_BYTES (20480), BENCH_CONCURRENCY (delivery.concurrency, 4),
 # BURST_SKIP_SHELL=1 (daemon only, for quick experiments), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR,
-# BURST_PERF_DATA=FILE (record the daemon with `perf record -F 999 -g` from the drop to the last upload).
+# BURST_PERF_DATA=FILE (record the daemon with `perf record -F 999 -g` from the drop to the last upload),
+# BURST_STRACE=FILE (count its system calls with `strace -c -f` over the same span instead).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -60,6 +61,11 @@ if [[ -n ${BURST_PERF_DATA:-} ]]; then
     PERF_PID=$!
     BENCH_PIDS+=("$PERF_PID")
     nap 0.5  # perf attaches to every thread before the drop
+elif [[ -n ${BURST_STRACE:-} ]]; then
+    strace -c -f -p "$DAEMON_PID" -o "$BURST_STRACE" 2>"$WORK/strace.err" &
+    PERF_PID=$!
+    BENCH_PIDS+=("$PERF_PID")
+    nap 0.5
 fi
 t0=$EPOCHREALTIME
 drop "$WORK/stage-daemon" "$WORK/hot-daemon"
@@ -67,7 +73,7 @@ t_dropped=$EPOCHREALTIME
 wait_for_documents "$FILES" "$DEADLINE"
 daemon_received_seconds=$(calc "$DONE_AT - $t0")
 wait_for_archived "$WORK/hot-daemon-archive" "$FILES" "$DEADLINE"
-if [[ -n ${BURST_PERF_DATA:-} ]]; then
+if [[ -n ${BURST_PERF_DATA:-}${BURST_STRACE:-} ]]; then
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
 fi

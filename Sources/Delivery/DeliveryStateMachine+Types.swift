@@ -8,6 +8,9 @@ extension DeliveryStateMachine {
         public var concurrency: Int
         /// Jobs claimed ahead of free slots, so one commit serves many uploads.
         public var prefetch: Int
+        /// How long a result may wait for others to share its commit (see `startCommit`): each commit
+        /// costs a flush of the database and of the archive folders, whatever it holds.
+        public var batchWindowSeconds: Double = 0.005
         public var commitRetryBaseSeconds: Double = 0.25
         public var commitRetryMaxSeconds: Double = 30
         public var probeBaseSeconds: Double = 0.5

@@ -40,6 +40,8 @@ public struct DeliveryStateMachine: Sendable {
     public private(set) var inFlight: [JobID: Timestamp] = [:]
     /// Results waiting for the next commit.
     public private(set) var pendingOutcomes: [DeliveryOutcome] = []
+    /// When the oldest of `pendingOutcomes` arrived: it waits for company until the batch window ends.
+    var oldestPendingAt: Timestamp?
     /// Claims to give back at the next commit.
     public private(set) var pendingRelease: [JobID] = []
     var commit: CommitState = .idle
@@ -102,6 +104,7 @@ public struct DeliveryStateMachine: Sendable {
 
     private mutating func timerFired(now: Timestamp, _ actions: inout [Action]) {
         if case .backingOff(let until) = commit, until <= now { commit = .idle }
+        // A batch window that ended needs nothing here: `startCommit` sees it has.
         if case .down(var outage) = health, outage.phase == .waiting, outage.nextProbeAt <= now, !isShuttingDown {
             outage.phase = .probing
             health = .down(outage)
@@ -122,6 +125,7 @@ public struct DeliveryStateMachine: Sendable {
         } else if Self.cloudAnswered(outcome) {
             cloudAnswered(now: now, &actions)
         }
+        if pendingOutcomes.isEmpty { oldestPendingAt = now }
         pendingOutcomes.append(outcome)
         // A trial that proved nothing about the cloud (rejected before sending): try another job.
         if case .down(var outage) = health, case .trial(let trial) = outage.phase, trial == outcome.jobID {
@@ -202,7 +206,7 @@ public struct DeliveryStateMachine: Sendable {
     /// After any event: start what the slots allow, commit what waits, and set the timer.
     private mutating func advance(now: Timestamp, _ actions: inout [Action]) {
         startSends(now: now, &actions)
-        startCommit(&actions)
+        startCommit(now: now, &actions)
         updateTimer(&actions)
     }
 
@@ -244,15 +248,29 @@ public struct DeliveryStateMachine: Sendable {
         }
     }
 
-    private mutating func startCommit(_ actions: inout [Action]) {
+    private mutating func startCommit(now: Timestamp, _ actions: inout [Action]) {
         guard case .idle = commit else { return }
         let claim = wantedClaim
         guard !pendingOutcomes.isEmpty || !pendingRelease.isEmpty || claim > 0 else { return }
         if isShuttingDown && commitFailures > 0 { return }  // one try at shutdown
+        if claim == 0, pendingRelease.isEmpty, let waitsUntil = batchWindowEnd, now < waitsUntil { return }
         commit = .running(outcomes: pendingOutcomes, release: pendingRelease, claim: claim)
         actions.append(.commit(outcomes: pendingOutcomes, release: pendingRelease, claim: claim))
         pendingOutcomes = []
         pendingRelease = []
+        oldestPendingAt = nil
+    }
+
+    /// Until when the waiting results hold their commit back for company; nil when they need not.
+    /// Sends finish a fraction of a millisecond apart in a burst, so committing each result alone
+    /// cost one flush per document. A result waits while more sends are in flight than results
+    /// wait (so another will come soon), for at most `batchWindowSeconds`. The slots stay taken
+    /// meanwhile: a crash still re-sends at most `concurrency` documents.
+    private var batchWindowEnd: Timestamp? {
+        guard let oldestPendingAt, !isShuttingDown, case .up = health, inFlight.count > pendingOutcomes.count else {
+            return nil
+        }
+        return oldestPendingAt.adding(seconds: settings.batchWindowSeconds)
     }
 
     /// One timer for everything that waits on time: a commit's backoff, the next probe, the next
@@ -262,6 +280,8 @@ public struct DeliveryStateMachine: Sendable {
         if !isShuttingDown {
             if case .backingOff(let until) = commit {
                 wanted = until
+            } else if case .idle = commit, !pendingOutcomes.isEmpty, let end = batchWindowEnd {
+                wanted = end
             } else if case .down(let outage) = health {
                 if outage.phase == .waiting { wanted = outage.nextProbeAt }
             } else if !mayHaveDueWork, let nextDue {

@@ -47,7 +47,11 @@ enum FailedFolder {
     /// the directory, and returns where the file and its note went. Throws only when the file could
     /// not be moved; a note that cannot be written is reported in the result, never hides the move.
     @discardableResult
-    static func place(fileAt path: String, named name: String, in directory: String, note: Note?) throws(OutboxError) -> FailedPlacement {
+    /// `flush: false` (archiving, no note) leaves the directory's flush to the caller, who
+    /// flushes it once for a batch.
+    static func place(
+        fileAt path: String, named name: String, in directory: String, note: Note?, flush: Bool = true
+    ) throws(OutboxError) -> FailedPlacement {
         try Durability.makeDirectory(directory, mode: 0o700)
         let destination = uniquePath(in: directory, for: safeName(name))
         switch try Durability.move(path, to: destination) {
@@ -55,7 +59,7 @@ enum FailedFolder {
         case .moved: break
         }
         guard let note else {
-            try Durability.fsyncDirectory(directory)
+            if flush { try Durability.fsyncDirectory(directory) }
             return FailedPlacement(file: destination, note: nil, noteFailure: nil)
         }
         let notePath = notePath(for: destination)

@@ -92,13 +92,12 @@ extension Outbox {
             transitions += released
             skipped += skippedReleases
             let claimed = try claimDue(limit: claimLimit, db: db, now: now)
-            let nextDue = try Int64.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM job WHERE state = 'queued'")
+            let nextDue = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(nextAttemptAt) FROM job WHERE state = 'queued'"))
             return (transitions, skipped, claimed, nextDue.map(Timestamp.init(millisecondsSince1970:)), followUps)
         }
         if followUps > 0 { newWork.signal() }
-        for transition in transitions {
-            disposePayload(of: transition.job, transition.payload)
-        }
+        disposePayloads(of: transitions)
         // After the disposal: a watcher told "failed" finds the file in the failed folder already.
         jobWatches.notify(transitions.map(\.job.id))
         return DeliveryCommit(completed: transitions.map(\.job), claimed: claimed, skipped: skipped, nextDue: nextDue)
@@ -124,9 +123,20 @@ extension Outbox {
     {
         var transitions: [JobLifecycle.Transition] = []
         var skipped: [SkippedOutcome] = []
-        // The batch's rows in one query, not one per outcome.
-        var records = try JobRecord.fetchAll(db, keys: events.map(\.0.rawValue))
-            .reduce(into: [Int64: JobRecord]()) { rows, record in rows[record.id ?? 0] = record }
+        // Rows this outbox claimed and the table still agrees with need no decoding; the rest are
+        // read in one query, not one per outcome.
+        var records: [Int64: JobRecord] = [:]
+        var unknown: [Int64] = []
+        for (id, _) in events {
+            if let kept = try claimedRows.current(id.rawValue, db: db) {
+                records[id.rawValue] = kept
+            } else {
+                unknown.append(id.rawValue)
+            }
+        }
+        if !unknown.isEmpty {
+            for record in try JobRecord.fetchAll(db, keys: unknown) { records[record.id ?? 0] = record }
+        }
         for (id, event) in events {
             guard var record = records[id.rawValue] else {
                 skipped.append(SkippedOutcome(jobID: id, reason: "job \(id) is no longer in the outbox"))
@@ -141,6 +151,7 @@ extension Outbox {
             }
             try record.save(transition.job, db)
             records[id.rawValue] = record
+            if transition.job.state == .uploading { claimedRows.remember(record) } else { claimedRows.forget(id.rawValue) }
             transitions.append(transition)
         }
         return (transitions, skipped)
@@ -148,18 +159,40 @@ extension Outbox {
 
     private func claimDue(limit: Int, db: Database, now: Timestamp) throws -> [Job] {
         guard limit > 0 else { return [] }
-        let due = try JobRecord
-            .filter(JobRecord.Columns.state == JobState.queued.rawValue)
-            .filter(JobRecord.Columns.nextAttemptAt <= now.millisecondsSince1970)
-            .order(JobRecord.Columns.nextAttemptAt, JobRecord.Columns.id)
-            .limit(limit)
-            .fetchAll(db)
+        // Raw and cached: built through the query interface, this statement was compiled (and
+        // authorized, and its region computed) again for every claim.
+        let statement = try db.cachedStatement(sql: """
+            SELECT * FROM job WHERE state = 'queued' AND nextAttemptAt <= ?
+            ORDER BY nextAttemptAt, id LIMIT ?
+            """)
+        let due = try JobRecord.fetchAll(statement, arguments: [now.millisecondsSince1970, limit])
         return try due.map { record in
             var record = record
             let transition = try Self.transition(.attemptStarted, record.job, now, retryPolicy)
             try record.save(transition.job, db)
+            claimedRows.remember(record)
             return transition.job
         }
+    }
+
+    /// Disposes of the payloads of a commit's transitions. Archived files are renamed one by one and
+    /// each archive directory is flushed once for the batch, not once per file: a crash before that
+    /// flush leaves a payload in `payloads/`, and recovery finishes its disposal at the next start.
+    func disposePayloads(of transitions: [JobLifecycle.Transition]) {
+        var archives: Set<String> = []
+        for transition in transitions {
+            let job = transition.job
+            if case .release = transition.payload, job.kind == .upload, case .hotFolder(let origin) = job.source,
+               let archive = origin.archiveDirectory {
+                let payload = layout.payload(job.payloadName)
+                let placed = try? FailedFolder.place(
+                    fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)
+                if placed != nil { archives.insert(archive) }
+            } else {
+                disposePayload(of: job, transition.payload)
+            }
+        }
+        for archive in archives { try? Durability.fsyncDirectory(archive) }
     }
 
     /// Carries out what the state machine decided for the payload. Failures here are not lost

@@ -20,6 +20,8 @@ public final class Outbox: Sendable {
     public let newWork = WorkSignal()
     /// Open `watch(_:)`es, told about every committed change of their job.
     let jobWatches = JobWatchRegistry()
+    /// The rows of claimed jobs as last written, so recording their outcomes need not decode them again.
+    let claimedRows = ClaimedRows()
     let database: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
     private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)

@@ -37,14 +37,41 @@ struct DeliveryStateMachineTests {
         #expect(committed.contains(.report(.jobUpdated(job(1, .delivered), failedPlacement: nil))))
     }
 
+    @Test func aResultWaitsForCompanyWhileMoreSendsAreInFlight() {
+        var machine = Machine(settings: .init(concurrency: 4))
+        _ = machine.handle(.workMayBeDue, now: t0)
+        _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
+        // 3 still in flight, 1 result: it waits, with the timer set to the end of the batch window.
+        let first = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)
+        #expect(first.commits.isEmpty)
+        #expect(first.contains(.armTimer(at: t0.adding(seconds: 0.005))))
+        // 2 in flight, 2 results: as many wait as are still coming, so they go together.
+        let second = machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t1ms)
+        #expect(second.commits.map(\.outcomes.count) == [2])
+        #expect(second.contains(.disarmTimer))
+    }
+
+    @Test func aWaitingResultIsCommittedWhenTheBatchWindowEnds() {
+        var machine = Machine(settings: .init(concurrency: 4))
+        _ = machine.handle(.workMayBeDue, now: t0)
+        _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
+        _ = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)
+        // The other three hang: the first result does not wait for them beyond the window.
+        #expect(machine.handle(.timerFired, now: t1ms).commits.isEmpty, "the window has not ended yet")
+        let ended = machine.handle(.timerFired, now: t0.adding(seconds: 0.005))
+        #expect(ended.commits.map(\.outcomes) == [[.delivered(JobID(1), documentUUID: nil)]])
+    }
+
     @Test func resultsThatFinishDuringACommitAreRecordedTogetherByTheNext() {
         var machine = Machine(settings: .init(concurrency: 4))
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
-        _ = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)  // commit 1 runs
-        #expect(machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t0).commits.isEmpty)
+        _ = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)
+        #expect(machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t0).commits.count == 1)
         #expect(machine.handle(.sendFinished(.delivered(JobID(3), documentUUID: nil)), now: t0).commits.isEmpty)
+        #expect(machine.handle(.sendFinished(.delivered(JobID(4), documentUUID: nil)), now: t0).commits.isEmpty)
 
+        // Nothing is in flight any more: the two waiting results need no window.
         let next = machine.handle(.commitSucceeded(DeliveryCommit()), now: t0)
         #expect(next.commits.map(\.outcomes.count) == [2])
     }
@@ -277,6 +304,7 @@ struct DeliveryStateMachineTests {
     // MARK: Helpers
 
     let t0 = Timestamp(millisecondsSince1970: 1_800_000_000_000)
+    let t1ms = Timestamp(millisecondsSince1970: 1_800_000_000_001)
     let outageFailure = DeliveryFailure(kind: .transient, httpStatus: 503, message: "down")
 
     func downMachine() -> Machine {

@@ -25,6 +25,23 @@ struct DeliveryCompletionTests {
         #expect(try fixture.outbox.claimDueJobs(limit: 0).isEmpty)
     }
 
+    @Test func anOutcomeIsCheckedAgainstTheRowAsAnotherProcessLeftItNotAgainstTheClaimedCopy() throws {
+        let fixture = try OutboxFixture()
+        let job = try fixture.startUpload(of: try fixture.claimNewFile("moved-on.pdf"))
+        // Another process (a CLI, or a daemon that took over the spool) puts the job back in the queue.
+        let other = try fixture.reopen()
+        try other.database.write { db in
+            try db.execute(sql: "UPDATE job SET state = 'queued', updatedAt = updatedAt + 1 WHERE id = ?",
+                           arguments: [job.id.rawValue])
+        }
+
+        let commit = try fixture.outbox.completeAndClaim([.delivered(job.id, documentUUID: "u")], claimLimit: 0)
+
+        #expect(commit.completed.isEmpty, "the outcome was applied to a row that had moved on")
+        #expect(commit.skipped.map(\.jobID) == [job.id])
+        #expect(try fixture.outbox.job(job.id)?.state == .queued)
+    }
+
     @Test func aJobIsNotTakenBeforeItIsDue() throws {
         let fixture = try OutboxFixture()
         let job = try fixture.startUpload(of: try fixture.claimNewFile("later.pdf"))
