@@ -5,7 +5,8 @@
 # Env: BURST_FILES (default 1000), BURST_FILE_BYTES (20480), BENCH_CONCURRENCY (delivery.concurrency, 4),
 # BURST_SKIP_SHELL=1 (daemon only, for quick experiments), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR,
 # BURST_PERF_DATA=FILE (record the daemon with `perf record -F 999 -g` from the drop to the last upload),
-# BURST_STRACE=FILE (count its system calls with `strace -c -f` over the same span instead).
+# BURST_STRACE=FILE (count its system calls with `strace -c -f` over the same span instead),
+# BURST_PERF_STAT=FILE (count them, and context switches, with `perf stat` tracepoints: no slowdown).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -62,7 +63,13 @@ if [[ -n ${BURST_PERF_DATA:-} ]]; then
     BENCH_PIDS+=("$PERF_PID")
     nap 0.5  # perf attaches to every thread before the drop
 elif [[ -n ${BURST_STRACE:-} ]]; then
-    strace -c -f -p "$DAEMON_PID" -o "$BURST_STRACE" 2>"$WORK/strace.err" &
+    strace ${BURST_STRACE_ARGS:--c} -f -p "$DAEMON_PID" -o "$BURST_STRACE" 2>"$WORK/strace.err" &
+    PERF_PID=$!
+    BENCH_PIDS+=("$PERF_PID")
+    nap 0.5
+elif [[ -n ${BURST_PERF_STAT:-} ]]; then
+    # Counts without slowing each call down as strace does: system calls and context switches.
+    perf stat -e 'syscalls:sys_enter_*' -e sched:sched_switch -p "$DAEMON_PID" -o "$BURST_PERF_STAT" 2>"$WORK/perf.err" &
     PERF_PID=$!
     BENCH_PIDS+=("$PERF_PID")
     nap 0.5
@@ -73,7 +80,7 @@ t_dropped=$EPOCHREALTIME
 wait_for_documents "$FILES" "$DEADLINE"
 daemon_received_seconds=$(calc "$DONE_AT - $t0")
 wait_for_archived "$WORK/hot-daemon-archive" "$FILES" "$DEADLINE"
-if [[ -n ${BURST_PERF_DATA:-}${BURST_STRACE:-} ]]; then
+if [[ -n ${BURST_PERF_DATA:-}${BURST_STRACE:-}${BURST_PERF_STAT:-} ]]; then
     kill -INT "$PERF_PID" 2>/dev/null || true
     wait "$PERF_PID" 2>/dev/null || true
 fi
