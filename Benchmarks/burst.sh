@@ -58,7 +58,7 @@ note "daemon: dropping $FILES files"
 daemon_cpu0=$(proc_cpu_ticks "$DAEMON_PID")
 emulator_cpu0=$(proc_cpu_ticks "$EMU_PID")
 if [[ -n ${BURST_PERF_DATA:-} ]]; then
-    perf record -F 999 -g -p "$DAEMON_PID" -o "$BURST_PERF_DATA" 2>"$WORK/perf.err" &
+    perf record ${BURST_PERF_RECORD_ARGS:--F 999} -g -p "$DAEMON_PID" -o "$BURST_PERF_DATA" 2>"$WORK/perf.err" &
     PERF_PID=$!
     BENCH_PIDS+=("$PERF_PID")
     nap 0.5  # perf attaches to every thread before the drop
@@ -69,7 +69,7 @@ elif [[ -n ${BURST_STRACE:-} ]]; then
     nap 0.5
 elif [[ -n ${BURST_PERF_STAT:-} ]]; then
     # Counts without slowing each call down as strace does: system calls and context switches.
-    perf stat -e 'syscalls:sys_enter_*' -e sched:sched_switch -p "$DAEMON_PID" -o "$BURST_PERF_STAT" 2>"$WORK/perf.err" &
+    perf stat ${BURST_PERF_EVENTS:--e 'syscalls:sys_enter_*' -e sched:sched_switch} -p "$DAEMON_PID" -o "$BURST_PERF_STAT" 2>"$WORK/perf.err" &
     PERF_PID=$!
     BENCH_PIDS+=("$PERF_PID")
     nap 0.5

@@ -104,20 +104,19 @@ extension CloudClient {
         }
         do {
             guard let progress else { return try await exchange() }
-            let watchdog = ExchangeWatchdog(progress: progress, stallTimeout: deadlines.stall)
-            return try await withThrowingTaskGroup(of: CloudResponse?.self) { group in
-                group.addTask { try await exchange() }
-                group.addTask {
-                    try await watchdog.run()
-                    return nil
-                }
-                // Whichever ends first decides: the answer (the watchdog is cancelled), or a stall
-                // (the exchange is cancelled, which closes its connection).
-                defer { group.cancelAll() }
-                while let finished = try await group.next() {
-                    if let response = finished { return response }
-                }
-                preconditionFailure("the exchange task returns a response or throws")
+            // The exchange runs as its own task so the watchdog can cancel it (which closes its
+            // connection); cancelling this task cancels it too.
+            let task = Task { try await exchange() }
+            let watchdog = ExchangeWatchdog(
+                progress: progress, stallTimeout: deadlines.stall, eventLoop: http.eventLoopGroup.any()
+            ) { task.cancel() }
+            watchdog.start()
+            defer { watchdog.stop() }
+            do {
+                return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            } catch {
+                if let stage = watchdog.stalledStage { throw ExchangeStalled(stage: stage) }
+                throw error
             }
         } catch {
             let stage: RequestDeadlines.Stage = tracked.stage.hasAnswerStarted ? .readingAnswer : .beforeAnswer

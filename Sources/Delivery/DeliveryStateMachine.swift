@@ -207,7 +207,7 @@ public struct DeliveryStateMachine: Sendable {
     private mutating func advance(now: Timestamp, _ actions: inout [Action]) {
         startSends(now: now, &actions)
         startCommit(now: now, &actions)
-        updateTimer(&actions)
+        updateTimer(now: now, &actions)
     }
 
     private var occupiedSlots: Int {
@@ -275,7 +275,7 @@ public struct DeliveryStateMachine: Sendable {
 
     /// One timer for everything that waits on time: a commit's backoff, the next probe, the next
     /// due job. Armed only while something waits; an idle daemon has none.
-    private mutating func updateTimer(_ actions: inout [Action]) {
+    private mutating func updateTimer(now: Timestamp, _ actions: inout [Action]) {
         var wanted: Timestamp?
         if !isShuttingDown {
             if case .backingOff(let until) = commit {
@@ -289,9 +289,19 @@ public struct DeliveryStateMachine: Sendable {
             }
         }
         guard wanted != armedAt else { return }
+        // A timer due within moments stays as it is when the wanted instant is later or gone: it
+        // fires once for nothing, which is cheaper than re-arming it for every batch (each arm or
+        // disarm is a system call and a wake-up of Dispatch's timer thread). `timerFired`
+        // re-evaluates everything, so an early fire is harmless.
+        if let armedAt, armedAt <= now.adding(seconds: Self.lazyTimerHorizonSeconds), wanted.map({ $0 > armedAt }) ?? true {
+            return
+        }
         armedAt = wanted
         actions.append(wanted.map { .armTimer(at: $0) } ?? .disarmTimer)
     }
+
+    /// How soon an armed timer must be due to be left in place (see `updateTimer`).
+    static let lazyTimerHorizonSeconds = 0.05
 
     static func power2(_ exponent: Int) -> Double {
         var result = 1.0
