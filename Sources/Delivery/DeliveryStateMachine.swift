@@ -263,11 +263,11 @@ public struct DeliveryStateMachine: Sendable {
 
     /// Until when the waiting results hold their commit back for company; nil when they need not.
     /// Sends finish a fraction of a millisecond apart in a burst, so committing each result alone
-    /// cost one flush per document. A result waits while more sends are in flight than results
-    /// wait (so another will come soon), for at most `batchWindowSeconds`. The slots stay taken
-    /// meanwhile: a crash still re-sends at most `concurrency` documents.
+    /// cost one flush of the database and the archive folder per document. A result waits while
+    /// any send is still in flight (its result is coming), for at most `batchWindowSeconds`. The
+    /// slots stay taken meanwhile: a crash still re-sends at most `concurrency` documents.
     private var batchWindowEnd: Timestamp? {
-        guard let oldestPendingAt, !isShuttingDown, case .up = health, inFlight.count > pendingOutcomes.count else {
+        guard let oldestPendingAt, !isShuttingDown, case .up = health, !inFlight.isEmpty else {
             return nil
         }
         return oldestPendingAt.adding(seconds: settings.batchWindowSeconds)

@@ -37,20 +37,22 @@ struct DeliveryStateMachineTests {
         #expect(committed.contains(.report(.jobUpdated(job(1, .delivered), failedPlacement: nil))))
     }
 
-    @Test func aResultWaitsForCompanyWhileMoreSendsAreInFlight() {
+    @Test func resultsWaitForCompanyWhileSendsAreInFlight() {
         var machine = Machine(settings: .init(concurrency: 4))
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
-        // 3 still in flight, 1 result: it waits, with the timer set to the end of the batch window.
+        // 3 still in flight: the result waits, with the timer set to the end of the batch window.
         let first = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)
         #expect(first.commits.isEmpty)
         #expect(first.contains(.armTimer(at: t0.adding(seconds: 0.005))))
-        // 2 in flight, 2 results: as many wait as are still coming, so they go together.
-        let second = machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t1ms)
-        #expect(second.commits.map(\.outcomes.count) == [2])
+        #expect(machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t1ms).commits.isEmpty)
+        #expect(machine.handle(.sendFinished(.delivered(JobID(3), documentUUID: nil)), now: t1ms).commits.isEmpty)
+        // The last one in flight is back: all four go in one commit.
+        let last = machine.handle(.sendFinished(.delivered(JobID(4), documentUUID: nil)), now: t1ms)
+        #expect(last.commits.map(\.outcomes.count) == [4])
         // The window's timer is left to fire once for nothing rather than disarmed per batch…
-        #expect(!second.contains(.disarmTimer))
-        _ = machine.handle(.commitSucceeded(DeliveryCommit(completed: [job(1, .delivered), job(2, .delivered)])), now: t1ms)
+        #expect(!last.contains(.disarmTimer))
+        _ = machine.handle(.commitSucceeded(DeliveryCommit(completed: jobs(1...4))), now: t1ms)
         // …and when it does, with nothing waiting, nothing is armed again.
         let spurious = machine.handle(.timerFired, now: t0.adding(seconds: 0.005))
         #expect(spurious.commits.isEmpty)
@@ -73,13 +75,15 @@ struct DeliveryStateMachineTests {
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
         _ = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: nil)), now: t0)
-        #expect(machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t0).commits.count == 1)
+        // The window ends with three in flight: job 1 is committed alone.
+        #expect(machine.handle(.timerFired, now: t0.adding(seconds: 0.005)).commits.count == 1)
+        #expect(machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: nil)), now: t0).commits.isEmpty)
         #expect(machine.handle(.sendFinished(.delivered(JobID(3), documentUUID: nil)), now: t0).commits.isEmpty)
         #expect(machine.handle(.sendFinished(.delivered(JobID(4), documentUUID: nil)), now: t0).commits.isEmpty)
 
-        // Nothing is in flight any more: the two waiting results need no window.
-        let next = machine.handle(.commitSucceeded(DeliveryCommit()), now: t0)
-        #expect(next.commits.map(\.outcomes.count) == [2])
+        // Nothing is in flight any more: the three waiting results need no window.
+        let next = machine.handle(.commitSucceeded(DeliveryCommit()), now: t0.adding(seconds: 0.005))
+        #expect(next.commits.map(\.outcomes.count) == [3])
     }
 
     @Test func aFullClaimKeepsClaimingAsSlotsFree() {
@@ -150,8 +154,10 @@ struct DeliveryStateMachineTests {
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...4))), now: t0)
         _ = machine.handle(.sendFinished(.delivered(JobID(1), documentUUID: "u")), now: t0)
-        _ = machine.handle(.commitFailed(reason: "SQLITE_BUSY"), now: t0)
-        let more = machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: "u")), now: t0)
+        let windowEnd = t0.adding(seconds: 0.005)
+        #expect(machine.handle(.timerFired, now: windowEnd).commits.count == 1)
+        _ = machine.handle(.commitFailed(reason: "SQLITE_BUSY"), now: windowEnd)
+        let more = machine.handle(.sendFinished(.delivered(JobID(2), documentUUID: "u")), now: windowEnd)
         #expect(more.sent.isEmpty)
         #expect(more.commits.isEmpty)
         #expect(machine.pendingOutcomes.count == 2)
@@ -275,8 +281,9 @@ struct DeliveryStateMachineTests {
         _ = machine.handle(.workMayBeDue, now: t0)
         _ = machine.handle(.commitSucceeded(DeliveryCommit(claimed: jobs(1...3))), now: t0)
         let refused = DeliveryFailure(kind: .permanent, httpStatus: 400, message: "bad portname")
-        let actions = machine.handle(.sendFinished(.failed(JobID(1), refused)), now: t0)
+        _ = machine.handle(.sendFinished(.failed(JobID(1), refused)), now: t0)
         #expect(machine.health == .up)
+        let actions = machine.handle(.timerFired, now: t0.adding(seconds: 0.005))  // job 2 is still in flight
         #expect(actions.commits.map(\.outcomes) == [[.failed(JobID(1), refused)]])
     }
 
