@@ -23,6 +23,8 @@ public struct CloudClient: Sendable {
     public let configuration: Configuration
     let baseURL: CloudBaseURL
     let http: HTTPClient
+    /// One stall timer for all of this client's streamed exchanges.
+    let watchdogs = ExchangeWatchdogs()
     let logger: Logger
     /// With device or user tokens: every request also carries `Authorization: Bearer …`.
     let tokenSource: (any BearerTokenSource)?

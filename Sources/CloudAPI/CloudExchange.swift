@@ -107,15 +107,12 @@ extension CloudClient {
             // The exchange runs as its own task so the watchdog can cancel it (which closes its
             // connection); cancelling this task cancels it too.
             let task = Task { try await exchange() }
-            let watchdog = ExchangeWatchdog(
-                progress: progress, stallTimeout: deadlines.stall, eventLoop: http.eventLoopGroup.any()
-            ) { task.cancel() }
-            watchdog.start()
-            defer { watchdog.stop() }
+            let watch = watchdogs.watch(progress, stallTimeout: deadlines.stall) { task.cancel() }
+            defer { watchdogs.end(watch) }
             do {
                 return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
             } catch {
-                if let stage = watchdog.stalledStage { throw ExchangeStalled(stage: stage) }
+                if let stage = watch.stalledStage { throw ExchangeStalled(stage: stage) }
                 throw error
             }
         } catch {

@@ -1,4 +1,3 @@
-import NIOCore
 import Synchronization
 
 /// How far an upload got and when bytes last moved, so a stalled exchange can be told from a
@@ -63,75 +62,4 @@ struct ExchangeStalled: Error, Equatable {
     }
 
     var stage: Stage
-}
-
-/// Watches an `ExchangeProgress` from a timer on one of NIO's event loops and calls `onStall`
-/// once nothing moved for the stall timeout. Before, each upload ran the watchdog as a second child
-/// task sleeping on a Dispatch timer: two tasks, a task group and a hop through Dispatch's timer
-/// thread per document, a noticeable share of a burst's CPU. An event-loop timer is a heap entry on
-/// a thread that is awake for the exchange anyway; it fires once per stall period, not per byte.
-final class ExchangeWatchdog: Sendable {
-    private struct State {
-        var scheduled: Scheduled<Void>?
-        var stalled: ExchangeStalled.Stage?
-        var stopped = false
-    }
-
-    private let progress: ExchangeProgress
-    private let stallTimeout: Duration
-    private let eventLoop: any EventLoop
-    private let onStall: @Sendable () -> Void
-    private let state = Mutex(State())
-
-    init(progress: ExchangeProgress, stallTimeout: Duration, eventLoop: any EventLoop, onStall: @escaping @Sendable () -> Void) {
-        self.progress = progress
-        self.stallTimeout = stallTimeout
-        self.eventLoop = eventLoop
-        self.onStall = onStall
-    }
-
-    /// What stalled, once the watchdog tripped.
-    var stalledStage: ExchangeStalled.Stage? { state.withLock { $0.stalled } }
-
-    func start() {
-        schedule(after: stallTimeout)
-    }
-
-    /// The exchange is over: the timer is cancelled and never fires again.
-    func stop() {
-        let scheduled = state.withLock { state -> Scheduled<Void>? in
-            state.stopped = true
-            defer { state.scheduled = nil }
-            return state.scheduled
-        }
-        scheduled?.cancel()
-    }
-
-    private func schedule(after delay: Duration) {
-        let nanoseconds = max(0, delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)
-        state.withLock { state in
-            guard !state.stopped else { return }
-            state.scheduled = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in check() }
-        }
-    }
-
-    private func check() {
-        let lastMovement: ContinuousClock.Instant
-        let stage: ExchangeStalled.Stage
-        switch progress.stage {
-        case .notStarted:
-            return schedule(after: stallTimeout)  // connecting: the connect timeout applies
-        case .sending(let instant): (lastMovement, stage) = (instant, .sending)
-        case .awaitingAnswer(let instant): (lastMovement, stage) = (instant, .awaitingAnswer)
-        case .readingAnswer(let instant): (lastMovement, stage) = (instant, .readingAnswer)
-        }
-        let left = lastMovement + stallTimeout - ContinuousClock.now
-        guard left <= .zero else { return schedule(after: left) }
-        let trips = state.withLock { state -> Bool in
-            guard !state.stopped else { return false }
-            state.stalled = stage
-            return true
-        }
-        if trips { onStall() }
-    }
 }
