@@ -128,7 +128,7 @@ extension Outbox {
         var records: [Int64: JobRecord] = [:]
         var unknown: [Int64] = []
         for (id, _) in events {
-            if let kept = try claimedRows.current(id.rawValue, db: db) {
+            if let kept = try knownRows.current(id.rawValue, db: db) {
                 records[id.rawValue] = kept
             } else {
                 unknown.append(id.rawValue)
@@ -151,7 +151,7 @@ extension Outbox {
             }
             try record.save(transition.job, db)
             records[id.rawValue] = record
-            if transition.job.state == .uploading { claimedRows.remember(record) } else { claimedRows.forget(id.rawValue) }
+            if transition.job.state.isFinal { knownRows.forget(id.rawValue) } else { knownRows.remember(record) }
             transitions.append(transition)
         }
         return (transitions, skipped)
@@ -160,17 +160,29 @@ extension Outbox {
     private func claimDue(limit: Int, db: Database, now: Timestamp) throws -> [Job] {
         guard limit > 0 else { return [] }
         // Raw and cached: built through the query interface, this statement was compiled (and
-        // authorized, and its region computed) again for every claim.
+        // authorized, and its region computed) again for every claim. Only the columns that show
+        // whether a kept row is current are read; the rest of the rows only when they are not.
         let statement = try db.cachedStatement(sql: """
-            SELECT * FROM job WHERE state = 'queued' AND nextAttemptAt <= ?
-            ORDER BY nextAttemptAt, id LIMIT ?
+            SELECT id, state, attempts, nextAttemptAt, updatedAt FROM job
+            WHERE state = 'queued' AND nextAttemptAt <= ? ORDER BY nextAttemptAt, id LIMIT ?
             """)
-        let due = try JobRecord.fetchAll(statement, arguments: [now.millisecondsSince1970, limit])
-        return try due.map { record in
+        var due: [JobRecord?] = []
+        var unknown: [Int64: Int] = [:]
+        for row in try Row.fetchAll(statement, arguments: [now.millisecondsSince1970, limit]) {
+            let kept = knownRows.matching(row)
+            if kept == nil { unknown[row[0]] = due.count }
+            due.append(kept)
+        }
+        if !unknown.isEmpty {
+            for record in try JobRecord.fetchAll(db, keys: Array(unknown.keys)) {
+                if let id = record.id, let index = unknown[id] { due[index] = record }
+            }
+        }
+        return try due.compactMap { $0 }.map { record in
             var record = record
             let transition = try Self.transition(.attemptStarted, record.job, now, retryPolicy)
             try record.save(transition.job, db)
-            claimedRows.remember(record)
+            knownRows.remember(record)
             return transition.job
         }
     }

@@ -88,6 +88,7 @@ extension Outbox {
             for var record in moved {
                 let transition = try Self.transition(.payloadStored, record.job, now, retryPolicy)
                 try record.save(transition.job, db)
+                knownRows.remember(record)
             }
             if !abandoned.isEmpty {
                 _ = try JobRecord.deleteAll(db, keys: abandoned)

@@ -130,7 +130,10 @@ extension Outbox {
                     throw OutboxError(.invalidState, "job \(id) is released to \(existing.releaseTo!) once delivered already")
                 }
                 record.task = .upload(followUp)
-                try record.update(db, columns: ["task"])
+                // A new stamp, later than the last even within the same millisecond: a daemon that
+                // keeps this row in memory (`KnownRows`) then reads it again.
+                record.updatedAt = max(now.millisecondsSince1970, record.updatedAt + 1)
+                try record.update(db, columns: ["task", "updatedAt"])
                 return .afterDelivery
             }
         }

@@ -20,8 +20,8 @@ public final class Outbox: Sendable {
     public let newWork = WorkSignal()
     /// Open `watch(_:)`es, told about every committed change of their job.
     let jobWatches = JobWatchRegistry()
-    /// The rows of claimed jobs as last written, so recording their outcomes need not decode them again.
-    let claimedRows = ClaimedRows()
+    /// Rows of jobs on their way as last written, so claims and outcomes need not decode them again.
+    let knownRows = KnownRows()
     let database: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
     private let ioQueue = DispatchQueue(label: "spoolbridge.outbox.io", attributes: .concurrent)

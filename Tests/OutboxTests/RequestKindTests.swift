@@ -106,6 +106,17 @@ struct RequestKindTests {
         #expect(release.lastError?.message.contains("no document uuid") == true)
     }
 
+    @Test func aReleaseAttachedByAnotherProcessWhileTheUploadIsInFlightIsQueuedOnceDelivered() throws {
+        let fixture = try OutboxFixture()
+        let upload = try fixture.startUpload(of: try fixture.claimNewFile("in-flight.pdf"))
+        // `spoolbridge release --job` from the command line: another Outbox on the same spool, same millisecond.
+        let cli = try fixture.reopen()
+        #expect(try cli.releaseAfterUpload(upload.id, UploadFollowUp(releaseTo: "SN7")) == .afterDelivery)
+        try fixture.outbox.complete([.delivered(upload.id, documentUUID: "cd-34")])
+        let release = try #require(try fixture.outbox.jobs().first { $0.kind == .release })
+        #expect(release.task == .release(DocumentRelease(documentUUID: "cd-34", printer: "SN7", afterJob: upload.id)))
+    }
+
     @Test func releaseByJobIsAttachedWhileTheUploadIsOnItsWayAndQueuedOnceDelivered() throws {
         let fixture = try OutboxFixture()
         let upload = try fixture.claimNewFile("later.pdf")
