@@ -48,6 +48,28 @@ extension JobRecord {
         guard db.changesCount > 0 else { throw Self.recordNotFound(db, key: id) }
     }
 
+    /// Inserts the row with one cached `INSERT` and sets its id, as `insert(_:)` does, without
+    /// GRDB's `Encodable` pass over every column (a hot-folder burst inserts a row per file).
+    mutating func insertRow(_ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO job (state, sourceKind, sourceKey, source, username, portname, title, options,
+                payloadName, payloadSize, attempts, nextAttemptAt, lastError, documentUUID, failedPath,
+                sourcePath, createdAt, updatedAt, kind, task)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try Self.jsonEncoder.encode(value), as: UTF8.self)
+        }
+        let options = options == PrintOptions() ? "{}" : try json(options)
+        let task = try task.map { $0 == .upload ? String(decoding: Self.plainUpload, as: UTF8.self) : try json($0) }
+        try statement.execute(arguments: [
+            state, sourceKind, sourceKey, try json(source), username, portname, title, options,
+            payloadName, payloadSize, attempts, nextAttemptAt, try lastError.map(json), documentUUID, failedPath,
+            sourcePath, createdAt, updatedAt, kind, task,
+        ])
+        id = db.lastInsertedRowID
+    }
+
     // GRDB's settings for JSON columns (`databaseJSONEncoder(for:)`), made once instead of per column.
     private static let jsonDecoder: JSONDecoder = databaseJSONDecoder(for: "")
     private static let jsonEncoder: JSONEncoder = databaseJSONEncoder(for: "")

@@ -46,7 +46,7 @@ extension Outbox {
         }
         try write { db in
             for index in records.indices {
-                try records[index]?.insert(db)
+                try records[index]?.insertRow(db)
             }
         }
 

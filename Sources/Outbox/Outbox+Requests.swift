@@ -72,7 +72,7 @@ extension Outbox {
             record.lastError = failure
             record.nextAttemptAt = nil
         }
-        try record.insert(db)
+        try record.insertRow(db)
         return .created(JobID(record.id!))
     }
 

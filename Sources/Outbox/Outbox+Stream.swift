@@ -36,7 +36,7 @@ extension Outbox {
                     unlink(destination)
                     return .duplicate(JobID(id))
                 }
-                try record.insert(db)
+                try record.insertRow(db)
                 return .created(JobID(record.id!))
             }.signalling(newWork)
         } catch {
