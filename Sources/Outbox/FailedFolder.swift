@@ -1,3 +1,4 @@
+import CFileSync
 import Foundation
 import SpoolbridgeCore
 
@@ -70,6 +71,14 @@ enum FailedFolder {
             try? Durability.fsyncDirectory(directory)  // the move itself must still be durable
             return FailedPlacement(file: destination, note: nil, noteFailure: error.message)
         }
+    }
+
+    /// Archives `path` under `name` in `directory` (which must exist) with one atomic rename that
+    /// refuses to replace anything; false when that could not be done (the name is taken, another file
+    /// system, no renameat2 here): then `place` finds a free name the careful way. The caller flushes
+    /// the directory. Archive folders hold no notes, so only the file's own name is checked.
+    static func archiveQuickly(fileAt path: String, named name: String, in directory: String) -> Bool {
+        cfilesync_rename_noreplace(path, directory + "/" + safeName(name)) == 0
     }
 
     /// Where the note of the document at `documentPath` is: `NAME.error.txt` beside it, shortened as

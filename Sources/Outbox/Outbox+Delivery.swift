@@ -197,9 +197,11 @@ extension Outbox {
             if case .release = transition.payload, job.kind == .upload, case .hotFolder(let origin) = job.source,
                let archive = origin.archiveDirectory {
                 let payload = layout.payload(job.payloadName)
-                let placed = try? FailedFolder.place(
-                    fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)
-                if placed != nil { archives.insert(archive) }
+                if !archives.contains(archive) { try? Durability.makeDirectory(archive, mode: 0o700) }
+                if FailedFolder.archiveQuickly(fileAt: payload, named: job.request.title, in: archive)
+                    || (try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)) != nil {
+                    archives.insert(archive)
+                }
             } else {
                 disposePayload(of: job, transition.payload)
             }

@@ -88,6 +88,25 @@ struct DeliveryCompletionTests {
         #expect(try fixture.outbox.job(job.id)?.documentUUID == "u-1")
     }
 
+    @Test func archivingNeverReplacesAFileOfTheSameName() throws {
+        let fixture = try OutboxFixture()
+        // An earlier "report.pdf" sits in the archive; two more arrive and are delivered in one commit.
+        let first = try fixture.startUpload(of: try fixture.claimNewFile("report.pdf", "first", archive: true))
+        try fixture.outbox.complete([.delivered(first.id, documentUUID: "u-1")])
+        let second = try fixture.claimNewFile("report.pdf", "second", archive: true)
+        fixture.clock.advance(seconds: 1)
+        let third = try fixture.claimNewFile("report.pdf", "third", archive: true)
+        let claimed = try fixture.outbox.claimDueJobs(limit: 10)
+        #expect(Set(claimed.map(\.id)) == [second.id, third.id])
+
+        try fixture.outbox.complete([.delivered(second.id, documentUUID: "u-2"), .delivered(third.id, documentUUID: "u-3")])
+
+        #expect(readText(fixture.archive + "/report.pdf") == "first")
+        #expect(readText(fixture.archive + "/report-2.pdf") == "second")
+        #expect(readText(fixture.archive + "/report-3.pdf") == "third")
+        #expect(fixture.contents(of: fixture.archive).count == 3)
+    }
+
     @Test func aTransientFailureQueuesTheJobLaterAndKeepsTheError() throws {
         let fixture = try OutboxFixture()
         let job = try fixture.startUpload(of: try fixture.claimNewFile("retry.pdf"))

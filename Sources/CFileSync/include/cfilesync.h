@@ -5,4 +5,9 @@
 /// with _GNU_SOURCE, which Swift's Glibc module does not set, hence this one-line shim.
 int cfilesync_syncfs(int fd);
 
+/// renameat2(2) with RENAME_NOREPLACE: moves `from` to `to` unless `to` exists (then -1, EEXIST),
+/// atomically, so a free name need not be looked up first. Also _GNU_SOURCE only. Where the file
+/// system cannot do it (EINVAL), the caller falls back to looking the name up.
+int cfilesync_rename_noreplace(const char *from, const char *to);
+
 #endif
