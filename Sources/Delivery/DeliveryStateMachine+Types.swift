@@ -13,10 +13,11 @@ extension DeliveryStateMachine {
         public var batchWindowSeconds: Double = 0.005
         public var commitRetryBaseSeconds: Double = 0.25
         public var commitRetryMaxSeconds: Double = 30
-        public var probeBaseSeconds: Double = 0.5
+        public var probeBaseSeconds: Double = 0.25
         /// The longest wait between probes of a down cloud: also the worst delay before delivery
-        /// resumes after an outage. A probe is one small GET.
-        public var probeMaxSeconds: Double = 2
+        /// resumes after an outage (under a second, so the first queued document follows the
+        /// cloud's return within one). A probe is one small GET: under 1.3 per second at the cap.
+        public var probeMaxSeconds: Double = 0.8
         /// The same cap while the cloud refuses our token: a fix needs a refresh or an admin, and each
         /// probe may cost a refused request, so it waits longer. `credentialsChanged` probes at once.
         public var authProbeMaxSeconds: Double = 30
