@@ -13,7 +13,7 @@ import Synchronization
 /// The rule this rests on: whoever changes a row of a job on its way changes its `updatedAt` too
 /// (state transitions do; so does `releaseAfterUpload`, which changes only the task).
 final class KnownRows: Sendable {
-    static let capacity = 4096
+    static let capacity = 2048
 
     private let rows = Mutex<[Int64: JobRecord]>([:])
 
