@@ -2,6 +2,7 @@
 # Idle: the daemon with one empty hot folder and nothing queued. From "spoolbridge is running", over
 # IDLE_SECONDS (default 60): its CPU time (utime + stime of /proc/PID/stat), its wake-ups (voluntary +
 # nonvoluntary context switches summed over /proc/PID/task/*/status) and its RSS.
+# At the end it prints the resident memory per mapping (smaps-breakdown.sh).
 # Env: IDLE_SECONDS, BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -88,3 +89,5 @@ printf '%-34s %12s\n' "threads (start -> end)" "$threads0 -> $threads1"
 printf '%-34s %12s\n' "daemon log lines in total" "$log_lines"
 echo "threads that woke (tid name voluntary nonvoluntary):"
 awk '$5 > 0 { printf "  %s %s %d %d\n", $1, $2, $3, $4 }' <<<"$per_thread"
+echo "resident memory per mapping (Benchmarks/smaps-breakdown.sh, at the end):"
+"$(dirname "${BASH_SOURCE[0]}")/smaps-breakdown.sh" "$DAEMON_PID" | sed 's/^/  /'
