@@ -55,7 +55,7 @@ final class ExchangeProgress: Sendable {
     }
 }
 
-/// Thrown by `ExchangeWatchdog`: nothing moved for the stall timeout.
+/// Thrown when `ExchangeWatchdogs` tripped: nothing moved for the stall timeout.
 struct ExchangeStalled: Error, Equatable {
     enum Stage: Sendable, Equatable {
         case sending, awaitingAnswer, readingAnswer

@@ -3,7 +3,7 @@
 /// Uploads have no total deadline: a 200 MB document over a slow link may take as long as it
 /// needs while bytes keep moving. What ends an upload is the connect timeout, or `stall` passing
 /// with nothing moving while the body is sent, while the answer is awaited and while it is read
-/// (`ExchangeWatchdog`). AsyncHTTPClient's idle read and write timeouts are set to `backstop`, a
+/// (`ExchangeWatchdogs`). AsyncHTTPClient's idle read and write timeouts are set to `backstop`, a
 /// little later, so the watchdog, which knows what stalled, speaks first; for `/version`, which
 /// has no watchdog, they and the total deadline are what apply.
 struct RequestDeadlines: Sendable {
