@@ -235,7 +235,7 @@ struct DeliveryCompletionTests {
         let claimed = try fixture.outbox.claimDueJobs(limit: 10)
         #expect(claimed.map(\.id) == [stale.id, good.id])
         // `stale` goes back to the queue meanwhile (as an admin's action or a release would).
-        try fixture.outbox.completeAndClaim([], release: [stale.id], claimLimit: 0)
+        _ = try fixture.outbox.completeAndClaim([], release: [stale.id], claimLimit: 0)
 
         let result = try fixture.outbox.completeAndClaim(
             [.delivered(stale.id, documentUUID: "u1"), .delivered(good.id, documentUUID: "u2")], claimLimit: 0)
