@@ -54,9 +54,11 @@ struct HotFolderDeliveryTests {
             #expect(document.sha256 == SHA256Digest.hex(of: bytes))
         }
         try await waitUntil("hot folder emptied") { contents(of: hot).isEmpty }
-        let jobs = try daemon.cli(["jobs", "--json"])
-        #expect(jobs.status == 0)
-        #expect(jobs.output.components(separatedBy: "\"delivered\"").count - 1 == 5)
+        // The emulator holds a document before the daemon has recorded its answer: wait for the outbox.
+        try await waitUntil("all five recorded as delivered") {
+            let jobs = try daemon.cli(["jobs", "--json"])
+            return jobs.status == 0 && jobs.output.components(separatedBy: "\"delivered\"").count - 1 == 5
+        }
         daemon.stop()
         try await emulator.shutdown()
     }
@@ -111,9 +113,11 @@ struct HotFolderDeliveryTests {
         let documents = try await emulator.waitForDocuments(count: 1, timeout: .seconds(30))
         #expect(documents.first?.sha256 == SHA256Digest.hex(of: bytes))
         #expect(emulator.requestCount(path: "/api/v1/documents") == 5)
-        let jobs = try daemon.cli(["jobs", "--json"]).output
-        #expect(jobs.contains("\"attempts\" : 5"))
-        #expect(jobs.contains("\"state\" : \"delivered\""))
+        // The emulator holds the document before the daemon has recorded its answer: wait for the outbox.
+        try await waitUntil("recorded as delivered") {
+            try daemon.cli(["jobs", "--json"]).output.contains("\"state\" : \"delivered\"")
+        }
+        #expect(try daemon.cli(["jobs", "--json"]).output.contains("\"attempts\" : 5"))
         // 503, a reset and 429 say the cloud is down: one line when it goes, one when it is back,
         // not one per retry.
         #expect(daemon.log.components(separatedBy: "the cloud is unavailable").count - 1 == 1)
