@@ -187,55 +187,53 @@ extension Outbox {
         }
     }
 
-    /// Disposes of the payloads of a commit's transitions. Archived files are renamed one by one and
-    /// each archive directory is flushed once for the batch, not once per file: a crash before that
-    /// flush leaves a payload in `payloads/`, and recovery finishes its disposal at the next start.
+    /// Disposes of the payloads of a commit's transitions (see `disposePayloads(_:)`).
     func disposePayloads(of transitions: [JobLifecycle.Transition]) {
+        disposePayloads(transitions.map { ($0.job, $0.payload) })
+    }
+
+    /// Carries out what the state machine decided for one payload (recovery, admin commands).
+    func disposePayload(of job: Job, _ disposition: JobLifecycle.PayloadDisposition) {
+        disposePayloads([(job, disposition)])
+    }
+
+    /// Carries out what the state machine decided for the payloads. Failures here are not lost
+    /// work: the payload stays in `payloads/` and recovery tries again at the next start. Archived
+    /// files are renamed one by one and each archive folder is flushed once for the batch, not once
+    /// per file: a crash before that flush leaves a payload in `payloads/` for recovery to finish.
+    func disposePayloads(_ disposals: [(Job, JobLifecycle.PayloadDisposition)]) {
         var archives: Set<String> = []
-        for transition in transitions {
-            let job = transition.job
-            if case .release = transition.payload, job.kind == .upload, case .hotFolder(let origin) = job.source,
-               let archive = origin.archiveDirectory {
-                let payload = layout.payload(job.payloadName)
+        for (job, disposition) in disposals {
+            guard job.kind == .upload else { continue }  // records, releases and card swipes have no file
+            let payload = layout.payload(job.payloadName)
+            switch disposition {
+            case .keep, .restoreFromFailed:
+                continue
+            case .release:
+                guard case .hotFolder(let origin) = job.source, let archive = origin.archiveDirectory else {
+                    unlink(payload)
+                    continue
+                }
                 if !archives.contains(archive) { try? Durability.makeDirectory(archive, mode: 0o700) }
                 if FailedFolder.archiveQuickly(fileAt: payload, named: job.request.title, in: archive)
                     || (try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)) != nil {
                     archives.insert(archive)
                 }
-            } else {
-                disposePayload(of: job, transition.payload)
+            case .moveToFailed(let reason):
+                let directory: String
+                if case .hotFolder(let origin) = job.source, let failed = origin.failedDirectory {
+                    directory = failed
+                } else {
+                    directory = layout.failed
+                }
+                let note = FailedFolder.Note(job: job, reason: reason)
+                guard let placed = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: directory, note: note)
+                else { continue }
+                _ = try? write { db in
+                    try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed.file, job.id.rawValue])
+                }
             }
         }
         for archive in archives { try? Durability.fsyncDirectory(archive) }
-    }
-
-    /// Carries out what the state machine decided for the payload. Failures here are not lost
-    /// work: the payload stays in `payloads/` and recovery tries again at the next start.
-    func disposePayload(of job: Job, _ disposition: JobLifecycle.PayloadDisposition) {
-        guard job.kind == .upload else { return }  // records, releases and card swipes have no file
-        let payload = layout.payload(job.payloadName)
-        switch disposition {
-        case .keep, .restoreFromFailed:
-            return
-        case .release:
-            if case .hotFolder(let origin) = job.source, let archive = origin.archiveDirectory {
-                _ = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil)
-            } else {
-                unlink(payload)
-            }
-        case .moveToFailed(let reason):
-            let directory: String
-            if case .hotFolder(let origin) = job.source, let failed = origin.failedDirectory {
-                directory = failed
-            } else {
-                directory = layout.failed
-            }
-            let note = FailedFolder.Note(job: job, reason: reason)
-            guard let placed = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: directory, note: note)
-            else { return }
-            _ = try? write { db in
-                try db.execute(sql: "UPDATE job SET failedPath = ? WHERE id = ?", arguments: [placed.file, job.id.rawValue])
-            }
-        }
     }
 }
