@@ -47,9 +47,9 @@ enum FailedFolder {
     /// Moves `path` into `directory` under `name` (made unique), writes the note beside it, flushes
     /// the directory, and returns where the file and its note went. Throws only when the file could
     /// not be moved; a note that cannot be written is reported in the result, never hides the move.
+    /// `flush: false` (archiving, no note) leaves the directory's flush to the caller, who flushes it
+    /// once for a batch.
     @discardableResult
-    /// `flush: false` (archiving, no note) leaves the directory's flush to the caller, who
-    /// flushes it once for a batch.
     static func place(
         fileAt path: String, named name: String, in directory: String, note: Note?, flush: Bool = true
     ) throws(OutboxError) -> FailedPlacement {
