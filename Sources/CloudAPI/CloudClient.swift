@@ -54,6 +54,9 @@ public struct CloudClient: Sendable {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
         // Fail fast on a refused connection: the delivery service owns retries and backoff.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        // No distributed tracing is bootstrapped; without this AsyncHTTPClient still opens a no-op span and
+        // fills its attributes (URL parsed again, headers read) for every request: ~2 % of a burst's CPU.
+        httpConfiguration.tracing.tracer = nil
         self.http = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration,
             backgroundActivityLogger: logger)
@@ -116,8 +119,13 @@ public struct CloudClient: Sendable {
             request.headers = commonHeaders()
             request.headers.add(name: "Content-Type", value: form.contentType)
             let progress = ExchangeProgress()
-            let body = UploadBody(form: form, file: file, progress: progress, sendsSmallFileWhole: true)
-            request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
+            if let whole = UploadBody.whole(form: form, file: file) {
+                request.body = .bytes(whole)
+                progress.bodyHandedOverWhole()
+            } else {
+                let body = UploadBody(form: form, file: file, progress: progress)
+                request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))
+            }
             return (request, progress)
         }
         guard (200...299).contains(answer.status) else { throw answer.failure() }

@@ -45,6 +45,12 @@ final class ExchangeProgress: Sendable {
 
     func bodyFinished() { advance(to: .awaitingAnswer(since: .now)) }
 
+    /// The body went to the client in one piece (at most `PayloadFile.wholeReadLimit` bytes), so no
+    /// piece is asked for: the wait for the answer is counted from here, connecting included. The
+    /// client's own connect timeout (10 s) still ends a connection that never comes up; only a
+    /// `delivery.stall_seconds` below it can trip first, while connecting.
+    func bodyHandedOverWhole() { bodyFinished() }
+
     /// The answer's head or a piece of its body arrived.
     func answerPieceArrived() { advance(to: .readingAnswer(lastMovement: .now)) }
 

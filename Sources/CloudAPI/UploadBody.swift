@@ -3,6 +3,8 @@ import NIOCore
 /// The request body of an upload: the multipart head, the file in chunks, the tail.
 /// The HTTP client pulls one chunk at a time as the socket drains, so memory stays at a few
 /// chunks whatever the file size.
+///
+/// A file read whole when it was opened (the usual print job) is not streamed: see `whole(form:file:)`.
 struct UploadBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
@@ -12,18 +14,26 @@ struct UploadBody: AsyncSequence, Sendable {
     let chunkSize: Int
     /// Told each time the client asks for a chunk, for the stall watchdog.
     let progress: ExchangeProgress?
-    /// A file read whole when opened goes out as one piece with the head and tail: every piece is
-    /// a round trip between the client's event loop and the task feeding it, which for a 20 KB
-    /// document cost more than the bytes. Its size was checked around that one read.
-    let sendsSmallFileWhole: Bool
 
     static let defaultChunkSize = 256 * 1024
 
+    /// The whole body in one buffer, when the file was read whole at open (its size was checked
+    /// around that one read), else nil. Such a body is handed to the HTTP client as bytes: a streamed
+    /// body costs the client a task of its own and a hop to its event loop per piece and for the end,
+    /// more than the 20 KB of a usual document.
+    static func whole(form: MultipartForm, file: PayloadFile) -> ByteBuffer? {
+        guard var contents = file.wholeContents else { return nil }
+        var body = ByteBuffer()
+        body.reserveCapacity(form.head.count + contents.readableBytes + form.tail.count)
+        body.writeBytes(form.head)
+        body.writeBuffer(&contents)
+        body.writeBytes(form.tail)
+        return body
+    }
+
     init(
-        form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: ExchangeProgress? = nil,
-        sendsSmallFileWhole: Bool = false
+        form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: ExchangeProgress? = nil
     ) {
-        self.sendsSmallFileWhole = sendsSmallFileWhole
         self.head = ByteBuffer(bytes: form.head)
         self.tail = ByteBuffer(bytes: form.tail)
         self.file = file
@@ -58,13 +68,6 @@ struct UploadBody: AsyncSequence, Sendable {
             }
             switch phase {
             case .head:
-                if body.sendsSmallFileWhole, var contents = body.file.wholeContents {
-                    phase = .done
-                    var piece = body.head
-                    piece.writeBuffer(&contents)
-                    piece.writeImmutableBuffer(body.tail)
-                    return piece
-                }
                 phase = .file(offset: 0)
                 return body.head
             case .file(let offset):
