@@ -28,18 +28,41 @@ write_config "$WORK/daemon.toml" "$WORK/spool" "$WORK/hot"
 start_daemon "$WORK/daemon.toml" "$WORK/daemon.log"
 rss_start_kb=$(proc_status_kb "$DAEMON_PID" VmHWM)
 
+# LARGE_PERF_EMULATOR=PREFIX: profile the emulator (perf record) while each contender uploads, into
+# PREFIX-curl-RUN.data and PREFIX-daemon-RUN.data: what the server does differently for the two.
+emulator_perf_start() {
+    [[ -n ${LARGE_PERF_EMULATOR:-} ]] || return 0
+    perf record -F 2999 -g -p "$EMU_PID" -o "$LARGE_PERF_EMULATOR-$1-$run.data" 2>/dev/null &
+    EMU_PERF_PID=$!
+    nap 0.5
+}
+emulator_perf_stop() {
+    [[ -n ${LARGE_PERF_EMULATOR:-} ]] || return 0
+    kill -INT "$EMU_PERF_PID" && wait "$EMU_PERF_PID" || true
+}
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 daemon_runs=() upload_runs=() committed_runs=() curl_f_runs=() curl_t_runs=()
+daemon_cpu_runs=() curl_cpu_runs=() emu_daemon_cpu_runs=() emu_curl_cpu_runs=()
 for ((run = 1; run <= RUNS; run++)); do
     note "run $run of $RUNS"
     # curl -F: the same multipart form the daemon sends.
     emulator_reset
+    emulator_perf_start curl
+    emu0=$(proc_cpu_ticks "$EMU_PID")
     t0=$EPOCHREALTIME
-    curl -sS -f -o /dev/null -H @"$WORK/api-key.header" -X PUT \
-        -F username=bench -F portname=Bench -F title=large.pdf \
-        -F "data=@$WORK/large.pdf;filename=large.pdf;type=application/octet-stream" "$EMU_URL/api/v1/documents"
+    # In a subshell that reports its children's CPU (curl's), from /proc/self/stat's cutime + cstime.
+    curl_ticks=$(
+        curl -sS -f -o /dev/null -H @"$WORK/api-key.header" -X PUT \
+            -F username=bench -F portname=Bench -F title=large.pdf \
+            -F "data=@$WORK/large.pdf;filename=large.pdf;type=application/octet-stream" "$EMU_URL/api/v1/documents"
+        stat=$(</proc/self/stat) && rest=${stat##*) } && read -r -a f <<<"$rest" && echo $((f[13] + f[14]))
+    )
     curl_f_runs+=("$(calc "$EPOCHREALTIME - $t0")")
+    curl_cpu_runs+=("$(calc "$curl_ticks / $CLOCK_TICKS")")
+    emu_curl_cpu_runs+=("$(calc "($(proc_cpu_ticks "$EMU_PID") - $emu0) / $CLOCK_TICKS")")
+    emulator_perf_stop
     emulator_count
     ((EMU_DOCUMENTS == 1)) || die "curl -F: the emulator did not record the document"
 
@@ -53,10 +76,15 @@ for ((run = 1; run <= RUNS; run++)); do
 
     # The daemon: drop -> the emulator holds it.
     emulator_reset
+    emulator_perf_start daemon
+    daemon0=$(proc_cpu_ticks "$DAEMON_PID") emu0=$(proc_cpu_ticks "$EMU_PID")
     t0=$EPOCHREALTIME
     ln "$WORK/large.pdf" "$WORK/hot/large.pdf"
     wait_for_documents 1 "$DEADLINE"
     daemon_runs+=("$(calc "$DONE_AT - $t0")")
+    daemon_cpu_runs+=("$(calc "($(proc_cpu_ticks "$DAEMON_PID") - $daemon0) / $CLOCK_TICKS")")
+    emu_daemon_cpu_runs+=("$(calc "($(proc_cpu_ticks "$EMU_PID") - $emu0) / $CLOCK_TICKS")")
+    emulator_perf_stop
     t0_ms=$((${t0/./} / 1000))
     curl -sS "$EMU_URL/_emulator/documents" >"$WORK/documents.json"
     grep -q "\"size\" *: *$BYTES\b" "$WORK/documents.json" || die "the emulator's document does not have $BYTES bytes"
@@ -93,7 +121,10 @@ if ((${#upload_runs[@]} > 0)); then
 fi
 printf '%-40s %9s %9s   %s\n' "curl -F (multipart, recorded)" "$curl_f_s" "$(calc "$mb / $curl_f_s")" "${curl_f_runs[*]}"
 printf '%-40s %9s %9s   %s\n' "curl -T (raw PUT, transfer only)" "$curl_t_s" "$(calc "$mb / $curl_t_s")" "${curl_t_runs[*]}"
-echo "ratio spoolbridge / curl -F: $(calc "$curl_f_s / $daemon_s")x   (target >= 0.9x)"
+echo "ratio spoolbridge / curl -F: $(calc "$curl_f_s / $daemon_s")x   (target >= 0.95x; per run: $(
+    for ((i = 0; i < RUNS; i++)); do printf '%s ' "$(calc "${curl_f_runs[i]} / ${daemon_runs[i]}")"; done))"
+echo "CPU seconds per run (the two share 2 cores): spoolbridge ${daemon_cpu_runs[*]} with the emulator ${emu_daemon_cpu_runs[*]};" \
+    "curl -F ${curl_cpu_runs[*]} with the emulator ${emu_curl_cpu_runs[*]}"
 echo "ratio spoolbridge / curl -T: $(calc "$curl_t_s / $daemon_s")x"
 if ((${#committed_runs[@]} > 0)); then
     echo "drop -> job created (settle time + coalescing): $(median "${committed_runs[@]}") s (each run: ${committed_runs[*]})"

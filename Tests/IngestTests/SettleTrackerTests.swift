@@ -65,6 +65,39 @@ import Testing
         #expect(tracker.takeSettled(now: at(1)) { _ in stamp(size: 10) }.map(\.path) == ["/h/written"])
     }
 
+    /// A lone file is taken when it settles; a second one due soon after makes the claim wait for it (once, by the
+    /// coalescing window), so a burst is claimed in one batch.
+    @Test func aLoneFileIsClaimedAtOnceABurstAfterTheCoalescingWindow() {
+        let window: UInt64 = 20_000_000
+        var tracker = SettleTracker<Int>()
+        #expect(tracker.claimTime(coalescing: window) == nil)
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0), settle: second)
+        #expect(tracker.claimTime(coalescing: window) == at(1))
+
+        tracker.noteActivity(path: "/h/b", place: 0, stamp: stamp(size: 10), now: at(0.005), settle: second)
+        #expect(tracker.claimTime(coalescing: window) == at(1.02))
+        // At that time the answer is the same: the claim goes ahead, and takes both.
+        #expect(tracker.takeSettled(now: at(1.02)) { _ in stamp(size: 10) }.map(\.path) == ["/h/a", "/h/b"])
+        #expect(tracker.claimTime(coalescing: window) == nil)
+
+        // Further apart than the window: each when it settles.
+        tracker.noteActivity(path: "/h/c", place: 0, stamp: stamp(size: 10), now: at(2), settle: second)
+        tracker.noteActivity(path: "/h/d", place: 0, stamp: stamp(size: 10), now: at(2.5), settle: second)
+        #expect(tracker.claimTime(coalescing: window) == at(3))
+        #expect(tracker.takeSettled(now: at(3)) { _ in stamp(size: 10) }.map(\.path) == ["/h/c"])
+        #expect(tracker.claimTime(coalescing: window) == at(3.5))
+    }
+
+    /// A deadline that was pushed back leaves a stale item behind; it is no company for the file due first.
+    @Test func aPushedBackDeadlineIsNoCompany() {
+        let window: UInt64 = 20_000_000
+        var tracker = SettleTracker<Int>()
+        tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0), settle: second)
+        tracker.noteActivity(path: "/h/b", place: 0, stamp: stamp(size: 10), now: at(0.01), settle: second)
+        tracker.noteActivity(path: "/h/b", place: 0, stamp: stamp(size: 11), now: at(0.5), settle: second)
+        #expect(tracker.claimTime(coalescing: window) == at(1))
+    }
+
     @Test func vanishedFilesAreDropped() {
         var tracker = SettleTracker<Int>()
         tracker.noteActivity(path: "/h/a", place: 0, stamp: stamp(size: 10), now: at(0), settle: second)

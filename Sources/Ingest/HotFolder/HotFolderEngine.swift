@@ -279,11 +279,11 @@ final class HotFolderEngine: @unchecked Sendable {
     }
 
     func armSettleTimer() {
-        guard !isBlocked, !isStopped, let deadline = tracker.nextDeadline else { return }
-        let fireAt = DispatchTime(uptimeNanoseconds: deadline.uptimeNanoseconds + coalesceNanoseconds)
+        guard !isBlocked, !isStopped, let fireAt = tracker.claimTime(coalescing: coalesceNanoseconds) else { return }
         if let armedDeadline, armedDeadline <= fireAt { return }
         let timer = settleTimer ?? makeSettleTimer()
-        timer.schedule(deadline: fireAt, leeway: .milliseconds(10))
+        // A small leeway: this timer runs only while files wait, and its lateness is every file's.
+        timer.schedule(deadline: fireAt, leeway: .milliseconds(1))
         armedDeadline = fireAt
     }
 
@@ -292,6 +292,11 @@ final class HotFolderEngine: @unchecked Sendable {
         timer.setEventHandler { [weak self] in
             guard let self, !self.isStopped else { return }
             self.armedDeadline = nil
+            // Armed for a lone file, and others arrived since: wait once for the burst to gather.
+            if let later = self.tracker.claimTime(coalescing: self.coalesceNanoseconds), later > .now() {
+                self.armSettleTimer()
+                return
+            }
             self.claimSettledFiles()
             self.armSettleTimer()
         }

@@ -29,6 +29,23 @@ struct SettleTracker<Place: Sendable & Hashable>: Sendable {
         entries.isEmpty ? nil : order[orderStart...].first { entries[$0.path]?.dueAt == $0.dueAt }?.dueAt
     }
 
+    /// When to take what has settled: at the earliest deadline when that file is alone, or `window` later when
+    /// another file is due within `window` after it, so a burst is claimed in one batch (one transaction) while a
+    /// lone file is taken at once. Asked again when the timer fires, it returns a time already passed for a
+    /// burst, so a claim is put off at most once by `window`.
+    func claimTime(coalescing window: UInt64) -> DispatchTime? {
+        var first: DispatchTime?
+        for item in order[orderStart...] where entries[item.path]?.dueAt == item.dueAt {
+            guard let earliest = first else {
+                first = item.dueAt
+                continue
+            }
+            let extended = DispatchTime(uptimeNanoseconds: earliest.uptimeNanoseconds + window)
+            return item.dueAt <= extended ? extended : earliest
+        }
+        return first
+    }
+
     /// Something happened to `path` (written, moved in, found by a scan): its wait starts again, `settle` long
     /// unless `window` asks for a shorter first look (a file published whole).
     mutating func noteActivity(
