@@ -25,7 +25,7 @@ struct MultipartForm: Sendable, Hashable {
 
     /// With a fresh random boundary (regenerated in the practically impossible case that it occurs in a value).
     init(fields: [Field], fileFieldName: String = "data", fileName: MultipartFileName) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = BatchedSystemRandom()
         while true {
             if let form = MultipartForm(
                 fields: fields, fileFieldName: fileFieldName, fileName: fileName,

@@ -101,7 +101,8 @@ extension Outbox {
     static func newPayloadName(for title: String) -> String {
         // Random, not the job id: CUPS payloads are written before their row exists.
         // The title's extension is kept so an admin looking at the spool sees what each file is.
-        let random = (0..<2).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined(separator: "-")
+        var generator = BatchedSystemRandom()
+        let random = String(generator.next(), radix: 16) + "-" + String(generator.next(), radix: 16)
         let name = Durability.lastComponent(of: title)
         guard let dot = name.lastIndex(of: "."), name.distance(from: dot, to: name.endIndex) <= 8 else { return random }
         let ext = name[name.index(after: dot)...].filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
