@@ -55,7 +55,7 @@ public struct DocumentInfo: Sendable, Codable, Hashable {
         jobType = try? c.decodeIfPresent(String.self, forKey: .jobType)
     }
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey {
         case uuid, documentName, userName, status, providerId, totalPages, copies, duplex, grayscale, paperSize
         case outputPortName, jobType
     }

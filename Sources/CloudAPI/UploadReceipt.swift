@@ -33,8 +33,8 @@ extension UploadReceipt {
         if body.isEmpty {
             return odd("the body was empty (\(contentType))")
         }
-        if let info = try? CloudJSON.decode(DocumentInfo.self, from: body) {
-            return UploadReceipt(documentUUID: info.uuid)
+        if let answer = try? CloudJSON.decode(AcceptedDocument.self, from: body) {
+            return UploadReceipt(documentUUID: answer.uuid)
         }
         let what: String
         switch (try? CloudJSON.decode(JSONShape.self, from: body))?.isObject {
@@ -50,6 +50,20 @@ extension UploadReceipt {
         guard let value = headers.first(name: "Content-Type") else { return "no content type" }
         let mediaType = value.prefix { $0 != ";" }
         return CloudAnswer.readable(String(mediaType.prefix(100))) ?? "no content type"
+    }
+
+    /// The one field of the answer (a `DocumentInfo`) a receipt keeps: decoding the other eleven, each
+    /// leniently, was most of the cost of reading an answer, paid for every upload.
+    private struct AcceptedDocument: Decodable {
+        var uuid: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: DocumentInfo.CodingKeys.self)
+            uuid = try container.decode(String.self, forKey: .uuid)
+            guard !uuid.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .uuid, in: container, debugDescription: "empty uuid")
+            }
+        }
     }
 
     /// Any JSON value, to tell "JSON without a uuid" from "not JSON at all".
