@@ -12,6 +12,14 @@ struct MultipartFileName: Sendable, Hashable {
     let percentEncoded: String
 
     init(_ name: String) {
+        // The usual name is printable ASCII: cleaned without a Unicode property look-up per character.
+        if !name.isEmpty, name.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            let cleaned = String(decoding: name.utf8.map { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+            self.cleaned = cleaned
+            self.asciiFallback = String(decoding: cleaned.utf8.map { $0 == UInt8(ascii: "\"") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+            self.percentEncoded = Self.percentEncode(cleaned.utf8)
+            return
+        }
         var scalars = String.UnicodeScalarView()
         for scalar in name.unicodeScalars {
             scalars.append(Self.isUnsafeAnywhere(scalar) ? "_" : scalar)
@@ -67,8 +75,11 @@ struct MultipartFileName: Sendable, Hashable {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "+"), UInt8(ascii: "-"),
+             UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
         default:
-            return Array("!#$&+-.^_`|~".utf8).contains(byte)
+            return false
         }
     }
 }

@@ -56,4 +56,17 @@ struct MultipartFileNameTests {
         #expect(MultipartFileName("a\\b").cleaned == "a_b")
         #expect(MultipartFileName("").asciiFallback == "document")
     }
+
+    @Test("a printable ASCII name (the fast path) is cleaned exactly as the general path cleans it")
+    func asciiFastPathAgrees() {
+        let ascii = String(decoding: Array(0x20...0x7E).map(UInt8.init), as: UTF8.self)
+        let fast = MultipartFileName(ascii)
+        // One non-ASCII letter sends the same characters through the general path.
+        let general = MultipartFileName(ascii + "é")
+        #expect(general.cleaned == fast.cleaned + "é")
+        #expect(general.asciiFallback == fast.asciiFallback + "_")
+        #expect(general.percentEncoded == fast.percentEncoded + "%C3%A9")
+        #expect(!fast.cleaned.contains("/") && !fast.cleaned.contains("\\"))
+        #expect(!fast.asciiFallback.contains("\""))
+    }
 }
