@@ -15,8 +15,12 @@ extension HotFolderEngine {
 
     func claimSettledFiles() {
         guard !isBlocked else { return }
+        // The status read to see a file settled is the one its intake is decided on: one `lstat` each.
+        var statuses: [String: FileStatus] = [:]
         let settled = tracker.takeSettled(now: .now()) { path in
-            if case .success(let status) = FileStatus.of(path: path) { status.stamp } else { nil }
+            guard case .success(let status) = FileStatus.of(path: path) else { return nil }
+            statuses[path] = status
+            return status.stamp
         }
         var claims: [(file: HotFolderFile, place: WatchedPlace)] = []
         var placeIsSafe: [WatchedPlace: Bool] = [:]
@@ -34,7 +38,7 @@ extension HotFolderEngine {
             guard safe else { continue }  // replaced by a link: its removal event stops the watch
             let settings = folders[place.folder]
             let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-            switch decide(path: path, name: name, place: place, userName: userName) {
+            switch decide(path: path, name: name, place: place, status: statuses[path], userName: userName) {
             case .take where settings.intake == .records:
                 takeRecordsFile(path, settings: settings)
             case .take(let username):
@@ -56,9 +60,9 @@ extension HotFolderEngine {
     }
 
     private func decide(
-        path: String, name: String, place: WatchedPlace, userName: (uid_t) -> String?
+        path: String, name: String, place: WatchedPlace, status: FileStatus?, userName: (uid_t) -> String?
     ) -> IntakeDecision {
-        guard case .success(let status) = FileStatus.of(path: path) else { return .vanished }
+        guard let status else { return .vanished }
         let openError = status.kind == .regular ? FileProbe.openError(path: path, expected: status) : nil
         let rule = IntakeRule(
             owner: folders[place.folder].owner, maxDocumentBytes: outbox.maxDocumentBytes, folderPath: place.path)
