@@ -105,9 +105,8 @@ extension CloudClient {
         do {
             guard let progress else { return try await exchange() }
             // The exchange runs as its own task so the watchdog can cancel it (which closes its
-            // connection); cancelling this task cancels it too. It starts on this thread, at once:
-            // queueing it on the pool cost a thread switch per upload before a byte moved.
-            let task = Task.immediate { try await exchange() }
+            // connection); cancelling this task cancels it too.
+            let task = Task { try await exchange() }
             let watch = watchdogs.watch(progress, stallTimeout: deadlines.stall) { task.cancel() }
             defer { watchdogs.end(watch) }
             do {

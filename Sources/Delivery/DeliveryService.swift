@@ -109,9 +109,7 @@ public struct DeliveryService: Service {
                 return .commitFailed(reason: "\(error)")
             }
         case .send(let job):
-            // Started on this thread, at once: it runs until its first wait (the payload's read), which
-            // saves queueing each send on the pool. A few microseconds of this loop's time per send.
-            group.addImmediateTask {
+            group.addTask {
                 let started = ContinuousClock.now
                 let (outcome, warning) = await uploader.deliver(job)
                 log.uploadFinished(job, outcome: outcome, duration: ContinuousClock.now - started)
