@@ -4,7 +4,8 @@
 # (a raw PUT: the emulator answers 400 for lack of a multipart body, but only after reading all of it, so it
 # measures pure transfer) to the same emulator in the same run; and the daemon's peak RSS (VmHWM).
 # Each contender runs LARGE_RUNS times, interleaved; the table shows the median.
-# Env: LARGE_BYTES (default 200000000), LARGE_RUNS (3), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR.
+# Env: LARGE_BYTES (default 200000000), LARGE_RUNS (3), BENCH_SKIP_BUILD=1, SPOOLBRIDGE_BIN_DIR,
+# LARGE_PERF_EMULATOR=PREFIX (profile the emulator during each upload).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
