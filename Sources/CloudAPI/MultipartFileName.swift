@@ -14,9 +14,13 @@ struct MultipartFileName: Sendable, Hashable {
     init(_ name: String) {
         // The usual name is printable ASCII: cleaned without a Unicode property look-up per character.
         if !name.isEmpty, name.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
-            let cleaned = String(decoding: name.utf8.map { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+            let underscore = UInt8(ascii: "_")
+            let cleaned = String(
+                decoding: name.utf8.map { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") ? underscore : $0 },
+                as: UTF8.self)
             self.cleaned = cleaned
-            self.asciiFallback = String(decoding: cleaned.utf8.map { $0 == UInt8(ascii: "\"") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+            self.asciiFallback = String(
+                decoding: cleaned.utf8.map { $0 == UInt8(ascii: "\"") ? underscore : $0 }, as: UTF8.self)
             self.percentEncoded = Self.percentEncode(cleaned.utf8)
             return
         }
