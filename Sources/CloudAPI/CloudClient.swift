@@ -121,7 +121,10 @@ public struct CloudClient: Sendable {
             let progress = ExchangeProgress()
             if let whole = UploadBody.whole(form: form, file: file) {
                 request.body = .bytes(whole)
-                progress.bodyHandedOverWhole()
+                // No piece will be asked for, so the wait for the answer counts from here, connecting
+                // included. The client's own connect timeout (10 s) still ends a connection that never
+                // comes up; only a `delivery.stall_seconds` below it can trip first, while connecting.
+                progress.bodyFinished()
             } else {
                 let body = UploadBody(form: form, file: file, progress: progress)
                 request.body = .stream(body, length: .known(form.contentLength(fileSize: file.size)))

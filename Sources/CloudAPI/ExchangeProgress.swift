@@ -8,7 +8,8 @@ import Synchronization
 /// drained towards the server (at chunk granularity, or half the kernel's send buffer when that is
 /// larger: Linux reports the socket writable again only then). AsyncHTTPClient's own idle write
 /// timeout cannot see this: it only runs while the channel is writable (IdleWriteStateMachine
-/// clears it when writability drops), so a server that stops reading never trips it.
+/// clears it when writability drops), so a server that stops reading never trips it. A body small
+/// enough to be handed over whole (a document of up to 256 KiB) skips this stage.
 ///
 /// Waiting for and reading the answer: AsyncHTTPClient's idle read timeout would do, but when it
 /// trips while the last bytes are still queued, closing the channel fails the queued write first
@@ -43,13 +44,9 @@ final class ExchangeProgress: Sendable {
     /// The client asks for the next piece of the body: the previous one moved on.
     func bodyPieceRequested() { advance(to: .sending(lastMovement: .now)) }
 
+    /// The last piece of the body was handed over; for a body given to the client whole, that is
+    /// when the request starts (see `CloudClient.upload`).
     func bodyFinished() { advance(to: .awaitingAnswer(since: .now)) }
-
-    /// The body went to the client in one piece (at most `PayloadFile.wholeReadLimit` bytes), so no
-    /// piece is asked for: the wait for the answer is counted from here, connecting included. The
-    /// client's own connect timeout (10 s) still ends a connection that never comes up; only a
-    /// `delivery.stall_seconds` below it can trip first, while connecting.
-    func bodyHandedOverWhole() { bodyFinished() }
 
     /// The answer's head or a piece of its body arrived.
     func answerPieceArrived() { advance(to: .readingAnswer(lastMovement: .now)) }
