@@ -98,13 +98,8 @@ final class PayloadFile: Sendable {
     }
 
     /// Up to `maximumCount` bytes at `offset`; an empty buffer at end of file.
+    /// (A file read whole at open is sent from `wholeContents` and never read in pieces.)
     func read(offset: Int64, maximumCount: Int) async throws -> ByteBuffer {
-        if let contents {
-            try descriptor.withLock { fd in if fd < 0 { throw closedError() } }
-            let start = Int(Swift.min(offset, Int64(contents.readableBytes)))
-            let count = Swift.min(maximumCount, contents.readableBytes - start)
-            return contents.getSlice(at: contents.readerIndex + start, length: count)!
-        }
         let result = try await NIOThreadPool.singleton.runIfActive { [self] in
             descriptor.withLock { fd -> Result<ByteBuffer, PayloadReadError> in
                 guard fd >= 0 else { return .failure(closedError()) }
