@@ -84,13 +84,15 @@ struct DeviceTokenCrashTests {
         setup.emulator.inject(.okNotJSON, into: .tokenRequests)
         try setup.daemon.start()
         try await setup.daemon.waitUntilRunning()
-        try await waitUntil("the daemon asks for a registration", timeout: .seconds(15)) {
+        // The state file is written before the line is logged, and the log is read from a pipe: both
+        // are waited for, so the check does not race the daemon's own order.
+        try await waitUntil("the daemon asks for a registration, in its state and its log", timeout: .seconds(15)) {
             (try? setup.storedState())?["needs_registration"] != nil
+                && setup.daemon.log.contains("spoolbridge device register")
         }
         #expect(setup.emulator.tokenStats().refreshes == 1, "the server rotated")
         #expect(setup.emulator.refreshTokenReuseCount == 0, "the spent token was sent again")
         #expect(setup.emulator.requestCount(path: "/oauth/v1/token") == 2, "device code, then one refresh")
-        #expect(setup.daemon.log.contains("spoolbridge device register"))
         try await setup.finish()
     }
 
