@@ -49,7 +49,7 @@ let package = Package(
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
 
         .target(name: "CloudAPI", dependencies: [
-            "SpoolbridgeCore",
+            "SpoolbridgeCore", "CFileSync",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // syncfs(2), which Swift's Glibc module does not expose.
+        // syncfs(2), renameat2(2) and preadv2(2), which Swift's Glibc module does not expose.
         .target(name: "CFileSync"),
         .target(name: "Outbox", dependencies: [
             "SpoolbridgeCore", "CFileSync",

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/uio.h>
+#endif
 #include "cfilesync.h"
 
 int cfilesync_syncfs(int fd) {
@@ -19,6 +22,16 @@ int cfilesync_rename_noreplace(const char *from, const char *to) {
     return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 #else
     errno = EINVAL;
+    return -1;
+#endif
+}
+
+long cfilesync_pread_cached(int fd, void *buffer, unsigned long count, long long offset) {
+#if defined(__linux__) && defined(RWF_NOWAIT)
+    struct iovec piece = { .iov_base = buffer, .iov_len = count };
+    return preadv2(fd, &piece, 1, offset, RWF_NOWAIT);
+#else
+    errno = EOPNOTSUPP;
     return -1;
 #endif
 }

@@ -6,16 +6,19 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import CFileSync
 import NIOPosix
 import SpoolbridgeCore
 import Synchronization
 
-/// The document file being uploaded, read off the cooperative thread pool on NIO's blocking-I/O
-/// thread pool.
+/// The document file being uploaded. Nothing here waits for the disk on the cooperative thread pool.
 ///
-/// A small file (up to one chunk, the usual print job) is opened, checked and read whole in one
-/// trip to the pool: every other trip costs two thread switches, which for a 20 KB document cost
-/// more than the read. Larger files are read a chunk per trip as the socket drains.
+/// A small file (up to one chunk, the usual print job) is opened, checked and read whole at once.
+/// When its pages are in the page cache (the spool wrote or flushed it moments ago) that happens
+/// right here: a read that cannot wait for the disk (`preadv2` with `RWF_NOWAIT`) takes
+/// microseconds, less than the two thread switches of a trip to NIO's blocking-I/O pool, which
+/// cost more than the read for a 20 KB document. A file that is not cached is opened and read
+/// there instead. Larger files are read a chunk per trip to the pool as the socket drains.
 ///
 /// The descriptor lives behind a lock held for each use (read, stat, close), so a close can never
 /// race a read (the HTTP client may still pull a chunk after the server has answered early) and a
@@ -50,44 +53,63 @@ final class PayloadFile: Sendable {
     /// Opens a regular file. A missing, unreadable or non-regular file is a permanent failure
     /// (retrying cannot fix it); other errors (out of descriptors, I/O) are transient.
     static func open(path: String) async throws(DeliveryFailure) -> PayloadFile {
-        let result: Result<PayloadFile, DeliveryFailure>
+        if case .opened(let result) = openNow(path: path, fromDisk: false) { return try result.get() }
+        let result: Opening
         do {
-            result = try await NIOThreadPool.singleton.runIfActive { openNow(path: path) }
+            result = try await NIOThreadPool.singleton.runIfActive { openNow(path: path, fromDisk: true) }
         } catch {
             throw DeliveryFailure(kind: .transient, message: "cannot open document file \(path): the I/O thread pool is shut down")
         }
-        return try result.get()
+        guard case .opened(let opened) = result else {
+            preconditionFailure("a read allowed to wait for the disk never asks for the pool")
+        }
+        return try opened.get()
     }
 
-    private static func openNow(path: String) -> Result<PayloadFile, DeliveryFailure> {
+    /// What one attempt to open (and, when small, read) the file came to.
+    enum Opening {
+        case opened(Result<PayloadFile, DeliveryFailure>)
+        /// Its pages are not all cached: to be done again where waiting for the disk is fine.
+        case needsDisk
+    }
+
+    /// Opens and checks the file, and reads it whole when it is small. With `fromDisk` false only
+    /// what the page cache holds is read (opening a file of the spool touches metadata its own
+    /// writes keep cached).
+    static func openNow(path: String, fromDisk: Bool) -> Opening {
         // O_NOFOLLOW: a payload swapped for a symlink must not send another file's bytes.
         let fd = systemOpen(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(openFailure(errno: errno, path: path)) }
+        guard fd >= 0 else { return .opened(.failure(openFailure(errno: errno, path: path))) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
             _ = systemClose(fd)
-            return .failure(openFailure(errno: code, path: path))
+            return .opened(.failure(openFailure(errno: code, path: path)))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             _ = systemClose(fd)
-            return .failure(DeliveryFailure(kind: .permanent, message: "document file \(path) is not a regular file"))
+            return .opened(.failure(DeliveryFailure(kind: .permanent, message: "document file \(path) is not a regular file")))
         }
         let size = Int64(info.st_size)
         var contents: ByteBuffer?
         if size <= wholeReadLimit {
+            let read = readAll(fd, offset: 0, count: Int(size), path: path, cachedOnly: !fromDisk)
+            if case .failure(let error) = read, error.isNotCached {
+                _ = systemClose(fd)
+                return .needsDisk
+            }
             // A short read here is not an error yet: the upload reports the size change with its
             // usual message when it gets to the end of the file.
             // So is a file whose size moved while it was read (still being written): it is then
             // streamed, and the upload's end-of-file check fails it.
             var after = stat()
-            guard case .success(let bytes) = readAll(fd, offset: 0, count: Int(size), path: path),
+            guard case .success(let bytes) = read,
                   bytes.readableBytes == Int(size), fstat(fd, &after) == 0, Int64(after.st_size) == size else {
-                return .success(PayloadFile(descriptor: fd, path: path, size: size, contents: nil))
+                return .opened(.success(PayloadFile(descriptor: fd, path: path, size: size, contents: nil)))
             }
             contents = bytes
         }
-        return .success(PayloadFile(descriptor: fd, path: path, size: size, contents: contents))
+        return .opened(.success(PayloadFile(descriptor: fd, path: path, size: size, contents: contents)))
     }
 
     private static func openFailure(errno code: Int32, path: String) -> DeliveryFailure {
@@ -113,13 +135,20 @@ final class PayloadFile: Sendable {
         PayloadReadError(message: "document file \(path) was closed during the upload")
     }
 
-    private static func readAll(_ fd: Int32, offset: Int64, count: Int, path: String) -> Result<ByteBuffer, PayloadReadError> {
+    /// With `cachedOnly`, a read that would wait for the disk (or a file system that cannot say)
+    /// fails with `isNotCached`.
+    private static func readAll(
+        _ fd: Int32, offset: Int64, count: Int, path: String, cachedOnly: Bool = false
+    ) -> Result<ByteBuffer, PayloadReadError> {
         var buffer = ByteBufferAllocator().buffer(capacity: count)
         var failure: Int32?
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
             var filled = 0
             while filled < count {
-                let got = pread(fd, pointer.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+                let start = pointer.baseAddress! + filled
+                let got = cachedOnly
+                    ? cfilesync_pread_cached(fd, start, UInt(count - filled), Int64(offset) + Int64(filled))
+                    : pread(fd, start, count - filled, off_t(offset) + off_t(filled))
                 if got > 0 {
                     filled += got
                 } else if got == 0 {
@@ -132,6 +161,9 @@ final class PayloadFile: Sendable {
             return filled
         }
         if let failure {
+            if cachedOnly && [EAGAIN, EOPNOTSUPP, ENOSYS, EINVAL].contains(failure) {
+                return .failure(PayloadReadError(message: "document file \(path) is not in the page cache", isNotCached: true))
+            }
             return .failure(PayloadReadError(message: "cannot read document file \(path): \(errorText(failure))"))
         }
         return .success(buffer)
@@ -170,6 +202,8 @@ final class PayloadFile: Sendable {
 /// The file could not be read, or changed size, while it was being sent: worth another try.
 struct PayloadReadError: Error, Sendable, CustomStringConvertible {
     var message: String
+    /// Only a read that may not wait for the disk fails so; it is done again where it may.
+    var isNotCached = false
     var description: String { message }
 }
 

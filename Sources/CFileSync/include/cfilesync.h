@@ -10,4 +10,9 @@ int cfilesync_syncfs(int fd);
 /// system cannot do it (EINVAL), the caller falls back to looking the name up.
 int cfilesync_rename_noreplace(const char *from, const char *to);
 
+/// preadv2(2) with RWF_NOWAIT: reads only what the page cache holds. -1 with EAGAIN when the
+/// read would wait for the disk; -1 with EOPNOTSUPP (or ENOSYS) where the file system or kernel
+/// cannot tell. Also _GNU_SOURCE only.
+long cfilesync_pread_cached(int fd, void *buffer, unsigned long count, long long offset);
+
 #endif
