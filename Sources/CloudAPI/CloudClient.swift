@@ -57,8 +57,12 @@ public struct CloudClient: Sendable {
         // No distributed tracing is bootstrapped; without this AsyncHTTPClient still opens a no-op span and
         // fills its attributes (URL parsed again, headers read) for every request: ~2 % of a burst's CPU.
         httpConfiguration.tracing.tracer = nil
+        // Every connection on one event loop: answers that arrive together are read in one wake-up of
+        // one thread, not one per loop (a burst's four answers woke both loops of the shared group).
+        // One loop has room to spare: the work per byte is in the kernel and, with TLS, in BoringSSL,
+        // and one upload's connection is served by one loop in any case.
         self.http = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration,
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup.next(), configuration: httpConfiguration,
             backgroundActivityLogger: logger)
         self.configuration = configuration
         self.logger = logger
