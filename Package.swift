@@ -38,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The domain: pure values, no I/O, no dependencies.
@@ -123,6 +124,8 @@ let package = Package(
 
         // The strict cloud emulator: SwiftNIO only, nothing of the daemon, so it judges the client independently.
         .target(name: "EmulatorKit", dependencies: [
+            // SHA-256 of received documents. Built anyway: swift-nio-ssl's certificates depend on it.
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
