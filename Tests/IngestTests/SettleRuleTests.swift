@@ -35,12 +35,11 @@ import Testing
         #expect(rule.action(for: .created, kind: .regular, linkCount: 1, isPending: true) == .leaveAsIs)
     }
 
-    @Test func filesPublishedWholeGetABriefLook() {
-        #expect(rule.action(for: .movedIn, kind: .regular, linkCount: 1, isPending: false) == .wait(nanoseconds: 50_000_000))
-        #expect(rule.action(for: .created, kind: .regular, linkCount: 2, isPending: false) == .wait(nanoseconds: 50_000_000))
-        #expect(rule.action(for: .created, kind: .symbolicLink, linkCount: 1, isPending: false)
-            == .wait(nanoseconds: 50_000_000))
-        // Never longer than the folder's own settle time.
-        #expect(SettleRule(settle: 10_000_000).published == 10_000_000)
+    @Test func filesPublishedWholeAreTakenAtOnce() {
+        #expect(rule.action(for: .movedIn, kind: .regular, linkCount: 1, isPending: false) == .wait(nanoseconds: 0))
+        #expect(rule.action(for: .created, kind: .regular, linkCount: 2, isPending: false) == .wait(nanoseconds: 0))
+        #expect(rule.action(for: .created, kind: .symbolicLink, linkCount: 1, isPending: false) == .wait(nanoseconds: 0))
+        // A file closed after writing still waits the folder's full settle time.
+        #expect(rule.action(for: .closedAfterWriting, kind: .regular, linkCount: 1, isPending: false) != .wait(nanoseconds: 0))
     }
 }

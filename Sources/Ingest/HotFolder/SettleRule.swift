@@ -6,13 +6,16 @@
 /// file found by a scan (at start, after an inotify queue overflow, when a folder comes back) may still be open
 /// for writing, and we cannot cheaply tell: it is treated as possibly being written, i.e. it must stay unchanged for
 /// the full settle time, and the first write seen to it proves a writer holds it open, so from then on its close is
-/// awaited like any other file's. Only a file published whole (renamed or hard-linked in) gets a brief look.
+/// awaited like any other file's. Only a file published whole (renamed or hard-linked in) is taken at once.
 struct SettleRule: Sendable, Hashable {
     /// The folder's `settle_ms`, in nanoseconds.
     var settle: UInt64
 
-    /// Enough to see that a file renamed or linked in stays put; never longer than the settle time.
-    var published: UInt64 { min(settle, 50_000_000) }
+    /// A file renamed or linked in was published whole: it is taken at once (a burst of them still waits
+    /// once for the claim's coalescing window). This was a 50 ms look, a leftover of the time it also
+    /// coalesced bursts; a writer that goes on writing after publishing is not caught by a short look
+    /// either, and the upload notices a size that moved around its reads and tries again.
+    var published: UInt64 { 0 }
 
     /// How an entry came to our attention.
     enum Trigger: Sendable, Hashable {
