@@ -48,6 +48,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // Debian 12's libcups2-dev ships no cups.pc: the module map links `cups` directly.
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
+        // glibc's <malloc.h> (mallopt), part of libc: nothing to link.
+        .systemLibrary(name: "CMalloc"),
 
         .target(name: "CloudAPI", dependencies: [
             "SpoolbridgeCore", "CFileSync",
@@ -91,7 +93,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "SystemIntegration", dependencies: [
-            "SpoolbridgeCore", "CSystemd",
+            "SpoolbridgeCore", "CSystemd", "CMalloc",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -121,7 +121,13 @@ final class PayloadFile: Sendable {
 
     /// Up to `maximumCount` bytes at `offset`; an empty buffer at end of file.
     /// (A file read whole at open is sent from `wholeContents` and never read in pieces.)
+    /// From the page cache at once when it holds the piece (a file written moments ago); else on the pool.
     func read(offset: Int64, maximumCount: Int) async throws -> ByteBuffer {
+        let cached = descriptor.withLock { fd -> Result<ByteBuffer, PayloadReadError> in
+            guard fd >= 0 else { return .failure(closedError()) }
+            return Self.readAll(fd, offset: offset, count: maximumCount, path: path, cachedOnly: true)
+        }
+        if case .failure(let error) = cached, error.isNotCached {} else { return try cached.get() }
         let result = try await NIOThreadPool.singleton.runIfActive { [self] in
             descriptor.withLock { fd -> Result<ByteBuffer, PayloadReadError> in
                 guard fd >= 0 else { return .failure(closedError()) }

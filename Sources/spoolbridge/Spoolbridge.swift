@@ -1,4 +1,5 @@
 import ArgumentParser
+import SystemIntegration
 
 @main
 struct Spoolbridge: AsyncParsableCommand {
@@ -15,4 +16,10 @@ struct Spoolbridge: AsyncParsableCommand {
         subcommands: [RunCommand.self, CheckConfigCommand.self, StatusCommand.self, JobsCommand.self,
                       RetryCommand.self, CancelCommand.self, RecordCommand.self, ReleaseCommand.self, DeviceCommand.self,
                       LoginCommand.self])
+
+    /// Sets the allocator up before the first thread other than this one starts (see `MallocArenas`).
+    static func main() async {
+        MallocArenas.useOne()
+        await main(nil)
+    }
 }
