@@ -12,10 +12,19 @@ struct UploadBody: AsyncSequence, Sendable {
     let tail: ByteBuffer
     let file: PayloadFile
     let chunkSize: Int
+    /// What chunks grow to while the socket takes them quickly.
+    let largestChunkSize: Int
     /// Told each time the client asks for a chunk, for the stall watchdog.
     let progress: ExchangeProgress?
 
     static let defaultChunkSize = 256 * 1024
+    static let defaultLargestChunkSize = 1024 * 1024
+    /// A chunk asked for sooner than this after the one before (the link takes more than ~12 MB/s)
+    /// makes the next one twice as large. Fewer, larger chunks are fewer hand-offs between the
+    /// threads that read and write them (a 200 MB upload on loopback: 0.221 → 0.198 s). On a slow
+    /// link they stay at `chunkSize`, the stall watchdog's granularity; on a fast one the kernel's
+    /// send buffer (several MB by then) is the coarser granularity already.
+    static let growthInterval: Duration = .milliseconds(20)
 
     /// The whole body in one buffer, when the file was read whole at open (its size was checked
     /// around that one read), else nil. Such a body is handed to the HTTP client as bytes: a streamed
@@ -31,13 +40,21 @@ struct UploadBody: AsyncSequence, Sendable {
         return body
     }
 
+    /// The size of the next chunk: twice the last while chunks are asked for quickly, up to `largest`.
+    static func chunkSize(after last: Int, askedAgainAfter interval: Duration?, largest: Int) -> Int {
+        guard let interval, interval < growthInterval else { return last }
+        return Swift.min(last * 2, largest)
+    }
+
     init(
-        form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize, progress: ExchangeProgress? = nil
+        form: MultipartForm, file: PayloadFile, chunkSize: Int = UploadBody.defaultChunkSize,
+        largestChunkSize: Int = UploadBody.defaultLargestChunkSize, progress: ExchangeProgress? = nil
     ) {
         self.head = ByteBuffer(bytes: form.head)
         self.tail = ByteBuffer(bytes: form.tail)
         self.file = file
         self.chunkSize = chunkSize
+        self.largestChunkSize = Swift.max(chunkSize, largestChunkSize)
         self.progress = progress
     }
 
@@ -55,9 +72,12 @@ struct UploadBody: AsyncSequence, Sendable {
 
         private let body: UploadBody
         private var phase = Phase.head
+        private var chunkSize: Int
+        private var lastChunkAskedAt: ContinuousClock.Instant?
 
         init(body: UploadBody) {
             self.body = body
+            self.chunkSize = body.chunkSize
         }
 
         mutating func next() async throws -> ByteBuffer? {
@@ -79,7 +99,11 @@ struct UploadBody: AsyncSequence, Sendable {
                     phase = .tail
                     return try await next()
                 }
-                let wanted = Int(Swift.min(Int64(body.chunkSize), file.size - offset))
+                let now = ContinuousClock.now
+                chunkSize = UploadBody.chunkSize(
+                    after: chunkSize, askedAgainAfter: lastChunkAskedAt.map { now - $0 }, largest: body.largestChunkSize)
+                lastChunkAskedAt = now
+                let wanted = Int(Swift.min(Int64(chunkSize), file.size - offset))
                 let chunk = try await file.read(offset: offset, maximumCount: wanted)
                 guard chunk.readableBytes > 0 else {
                     throw changed(from: file.size, to: offset)

@@ -22,7 +22,7 @@ struct UploadBodyTests {
         let form = form()
         var received: [UInt8] = []
         var chunks = 0
-        for try await chunk in UploadBody(form: form, file: file, chunkSize: 64 * 1024) {
+        for try await chunk in UploadBody(form: form, file: file, chunkSize: 64 * 1024, largestChunkSize: 64 * 1024) {
             #expect(chunk.readableBytes <= 64 * 1024 || chunks == 0)
             received += chunk.readableBytesView
             chunks += 1
@@ -31,6 +31,21 @@ struct UploadBodyTests {
         #expect(Int64(received.count) == form.contentLength(fileSize: Int64(content.count)))
         #expect(received == form.head + content + form.tail)
         #expect(chunks == 2 + (content.count + 65_535) / 65_536)
+    }
+
+    @Test("chunks double while the socket takes them quickly, up to the largest size; slowly taken ones stay as they are")
+    func chunksGrowOnAFastLink() {
+        let largest = UploadBody.defaultLargestChunkSize
+        var size = UploadBody.defaultChunkSize
+        #expect(UploadBody.chunkSize(after: size, askedAgainAfter: nil, largest: largest) == size, "the first chunk")
+        var sizes: [Int] = []
+        for _ in 0..<4 {
+            size = UploadBody.chunkSize(after: size, askedAgainAfter: .milliseconds(2), largest: largest)
+            sizes.append(size)
+        }
+        #expect(sizes == [512 * 1024, largest, largest, largest])
+        #expect(UploadBody.chunkSize(after: 256 * 1024, askedAgainAfter: .milliseconds(500), largest: largest) == 256 * 1024)
+        #expect(UploadBody.chunkSize(after: 256 * 1024, askedAgainAfter: UploadBody.growthInterval, largest: largest) == 256 * 1024)
     }
 
     @Test("a small file read whole at open makes the whole body in one buffer; a larger one is streamed")
