@@ -47,8 +47,7 @@ enum FailedFolder {
     /// Moves `path` into `directory` under `name` (made unique), writes the note beside it, flushes
     /// the directory, and returns where the file and its note went. Throws only when the file could
     /// not be moved; a note that cannot be written is reported in the result, never hides the move.
-    /// `flush: false` (archiving, no note) leaves the directory's flush to the caller, who flushes it
-    /// once for a batch.
+    /// `flush: false` (archiving, no note) does not flush the directory: see `Outbox.disposePayloads`.
     @discardableResult
     static func place(
         fileAt path: String, named name: String, in directory: String, note: Note?, flush: Bool = true
@@ -75,8 +74,8 @@ enum FailedFolder {
 
     /// Archives `path` under `name` in `directory` (which must exist) with one atomic rename that
     /// refuses to replace anything; false when that could not be done (the name is taken, another file
-    /// system, no renameat2 here): then `place` finds a free name the careful way. The caller flushes
-    /// the directory. Archive folders hold no notes, so only the file's own name is checked.
+    /// system, no renameat2 here): then `place` finds a free name the careful way. Archive folders
+    /// hold no notes, so only the file's own name is checked.
     static func archiveQuickly(fileAt path: String, named name: String, in directory: String) -> Bool {
         cfilesync_rename_noreplace(path, directory + "/" + safeName(name)) == 0
     }

@@ -198,9 +198,13 @@ extension Outbox {
     }
 
     /// Carries out what the state machine decided for the payloads. Failures here are not lost
-    /// work: the payload stays in `payloads/` and recovery tries again at the next start. Archived
-    /// files are renamed one by one and each archive folder is flushed once for the batch, not once
-    /// per file: a crash before that flush leaves a payload in `payloads/` for recovery to finish.
+    /// work: the payload stays in `payloads/` and recovery tries again at the next start.
+    ///
+    /// Archiving is one rename per file and flushes nothing, like the unlink of a payload that has no
+    /// archive: the job was recorded delivered before, and a rename the kernel had not yet written
+    /// when the machine stopped leaves the payload in `payloads/`, which recovery archives again.
+    /// (A flush of each archive folder per commit was a second fsync in every round of the delivery
+    /// loop, during which its slots stay taken.)
     func disposePayloads(_ disposals: [(Job, JobLifecycle.PayloadDisposition)]) {
         var archives: Set<String> = []
         for (job, disposition) in disposals {
@@ -215,9 +219,9 @@ extension Outbox {
                     continue
                 }
                 if !archives.contains(archive) { try? Durability.makeDirectory(archive, mode: 0o700) }
-                if FailedFolder.archiveQuickly(fileAt: payload, named: job.request.title, in: archive)
-                    || (try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)) != nil {
-                    archives.insert(archive)
+                archives.insert(archive)
+                if !FailedFolder.archiveQuickly(fileAt: payload, named: job.request.title, in: archive) {
+                    _ = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)
                 }
             case .moveToFailed(let reason):
                 let directory: String
@@ -234,6 +238,5 @@ extension Outbox {
                 }
             }
         }
-        for archive in archives { try? Durability.fsyncDirectory(archive) }
     }
 }
