@@ -124,7 +124,7 @@ let package = Package(
         ], linkerSettings: daemonReleaseLinking),
         .executableTarget(name: "spoolbridge-backend", dependencies: ["SpoolbridgeCore", "CCups"]),
 
-        // The strict cloud emulator: SwiftNIO only, nothing of the daemon, so it judges the client independently.
+        // The strict cloud emulator: SwiftNIO and swift-crypto, nothing of the daemon, so it judges the client independently.
         .target(name: "EmulatorKit", dependencies: [
             // SHA-256 of received documents. Built anyway: swift-nio-ssl's certificates depend on it.
             .product(name: "Crypto", package: "swift-crypto"),

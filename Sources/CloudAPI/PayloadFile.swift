@@ -5,8 +5,8 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 import CFileSync
+import NIOCore
 import NIOPosix
 import SpoolbridgeCore
 import Synchronization
@@ -18,7 +18,8 @@ import Synchronization
 /// right here: a read that cannot wait for the disk (`preadv2` with `RWF_NOWAIT`) takes
 /// microseconds, less than the two thread switches of a trip to NIO's blocking-I/O pool, which
 /// cost more than the read for a 20 KB document. A file that is not cached is opened and read
-/// there instead. Larger files are read a chunk per trip to the pool as the socket drains.
+/// there instead. Larger files are read a chunk at a time as the socket drains, the same way: from
+/// the page cache right here when it holds the chunk, else on the pool.
 ///
 /// The descriptor lives behind a lock held for each use (read, stat, close), so a close can never
 /// race a read (the HTTP client may still pull a chunk after the server has answered early) and a
@@ -119,9 +120,9 @@ final class PayloadFile: Sendable {
             message: "cannot open document file \(path): \(errorText(code))")
     }
 
-    /// Up to `maximumCount` bytes at `offset`; an empty buffer at end of file.
-    /// (A file read whole at open is sent from `wholeContents` and never read in pieces.)
-    /// From the page cache at once when it holds the piece (a file written moments ago); else on the pool.
+    /// Up to `maximumCount` bytes at `offset`; an empty buffer at end of file. From the page cache at
+    /// once when it holds them (a file written moments ago), else on the pool. (A file read whole at
+    /// open is sent from `wholeContents` and never read in pieces.)
     func read(offset: Int64, maximumCount: Int) async throws -> ByteBuffer {
         let cached = descriptor.withLock { fd -> Result<ByteBuffer, PayloadReadError> in
             guard fd >= 0 else { return .failure(closedError()) }

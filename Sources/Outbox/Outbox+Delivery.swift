@@ -206,7 +206,7 @@ extension Outbox {
     /// (A flush of each archive folder per commit was a second fsync in every round of the delivery
     /// loop, during which its slots stay taken.)
     func disposePayloads(_ disposals: [(Job, JobLifecycle.PayloadDisposition)]) {
-        var archives: Set<String> = []
+        var archivesMade: Set<String> = []  // each archive folder is made (if missing) once per batch
         for (job, disposition) in disposals {
             guard job.kind == .upload else { continue }  // records, releases and card swipes have no file
             let payload = layout.payload(job.payloadName)
@@ -218,8 +218,7 @@ extension Outbox {
                     unlink(payload)
                     continue
                 }
-                if !archives.contains(archive) { try? Durability.makeDirectory(archive, mode: 0o700) }
-                archives.insert(archive)
+                if archivesMade.insert(archive).inserted { try? Durability.makeDirectory(archive, mode: 0o700) }
                 if !FailedFolder.archiveQuickly(fileAt: payload, named: job.request.title, in: archive) {
                     _ = try? FailedFolder.place(fileAt: payload, named: job.request.title, in: archive, note: nil, flush: false)
                 }
