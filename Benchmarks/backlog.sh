@@ -62,7 +62,7 @@ daemon_cpu0=$(proc_cpu_ticks "$DAEMON_PID")
 t0=$EPOCHREALTIME
 emulator_reset  # clears the fault: the cloud answers again
 wait_for_documents 1 120
-first_seconds=$(calc "$DONE_AT - $t0")
+first_seconds=$(calc "$FIRST_AT - $t0")
 # Waiting on the emulator first costs nothing (no process is forked); listing 5,000 archived files
 # every 5 ms with find(1) during the whole drain took a core's share from the daemon being measured.
 wait_for_documents "$FILES" 300

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Synchronization
 
@@ -11,6 +12,11 @@ public struct EmulatorStats: Sendable, Codable, Hashable {
     public var rejected: Int
     /// Connections a `hang` fault holds open, silent, right now.
     public var held: Int
+    /// When the first and the last accepted upload since start or reset was wholly received
+    /// (microseconds since 1970, the clock of bash's `EPOCHREALTIME`): benchmarks time a transfer to
+    /// the moment the server had it, whatever the interval at which they ask.
+    public var firstDocumentAtMicroseconds: Int64?
+    public var lastDocumentAtMicroseconds: Int64?
 }
 
 /// Everything the event loops share, behind one mutex. Critical sections are a few
@@ -20,6 +26,10 @@ final class EmulatorState: Sendable {
     private struct State {
         var documents: [ReceivedDocument] = []
         var documentUUIDs: Set<String> = []
+        /// The earliest and latest `receivedAt` among `documents` (uploads on different event
+        /// loops may be appended a little out of order).
+        var firstDocumentAt: Date?
+        var lastDocumentAt: Date?
         var records: [ReceivedRecord] = []
         var releases: [ReceivedRelease] = []
         var cardSwipes: [ReceivedCardSwipe] = []
@@ -49,6 +59,8 @@ final class EmulatorState: Sendable {
     func record(_ document: ReceivedDocument) {
         state.withLock { state in
             state.documents.append(document)
+            state.firstDocumentAt = min(state.firstDocumentAt ?? document.receivedAt, document.receivedAt)
+            state.lastDocumentAt = max(state.lastDocumentAt ?? document.receivedAt, document.receivedAt)
             state.documentUUIDs.insert(document.uuid)
         }
     }
@@ -101,8 +113,14 @@ final class EmulatorState: Sendable {
         state.withLock { state in
             EmulatorStats(
                 documents: state.documents.count, requests: state.requests, rejected: state.rejected,
-                held: state.heldConnections.count)
+                held: state.heldConnections.count,
+                firstDocumentAtMicroseconds: state.firstDocumentAt.map(Self.microseconds),
+                lastDocumentAtMicroseconds: state.lastDocumentAt.map(Self.microseconds))
         }
+    }
+
+    private static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }
 
     func inject(_ fault: Fault, count: Int, target: FaultTarget = .uploads) {
@@ -159,6 +177,8 @@ final class EmulatorState: Sendable {
         state.withLock { state in
             state.documents = []
             state.documentUUIDs = []
+            state.firstDocumentAt = nil
+            state.lastDocumentAt = nil
             state.records = []
             state.releases = []
             state.cardSwipes = []

@@ -23,6 +23,27 @@ struct ControlEndpointTests {
         }
     }
 
+    @Test func statsTellWhenTheFirstAndLastDocumentWereReceived() async throws {
+        try await withEmulator { emulator throws in
+            let before = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            for data: [UInt8] in [[1], [2]] {
+                #expect(try exchange(emulator, Requests.upload(MultipartBuilder.valid(data: data)))?.status == 200)
+            }
+            let after = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let stats = try #require(try exchange(emulator, Requests.get("/_emulator/stats", apiKey: nil)))
+            let first = try #require(stats.json["firstDocumentAtMicroseconds"] as? Int)
+            let last = try #require(stats.json["lastDocumentAtMicroseconds"] as? Int)
+            #expect(before <= Int64(first) && first <= last && Int64(last) <= after)
+            let received = emulator.documents().map { Int64(($0.receivedAt.timeIntervalSince1970 * 1_000_000).rounded()) }
+            #expect(received == [Int64(first), Int64(last)])
+
+            #expect(try exchange(emulator, Requests.post("/_emulator/reset", json: ""))?.status == 200)
+            let cleared = try #require(try exchange(emulator, Requests.get("/_emulator/stats", apiKey: nil)))
+            #expect(cleared.json["firstDocumentAtMicroseconds"] == nil)
+            #expect(cleared.json["lastDocumentAtMicroseconds"] == nil)
+        }
+    }
+
     @Test func faultsCanBeInjectedOverHTTP() async throws {
         try await withEmulator { emulator throws in
             let body = #"{"fault": {"type": "tooManyRequests", "retryAfterSeconds": 3}, "count": 2}"#
