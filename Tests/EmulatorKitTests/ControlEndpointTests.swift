@@ -25,11 +25,11 @@ struct ControlEndpointTests {
 
     @Test func statsTellWhenTheFirstAndLastDocumentWereReceived() async throws {
         try await withEmulator { emulator throws in
-            let before = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let before = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))
             for data: [UInt8] in [[1], [2]] {
                 #expect(try exchange(emulator, Requests.upload(MultipartBuilder.valid(data: data)))?.status == 200)
             }
-            let after = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let after = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.up))
             let stats = try #require(try exchange(emulator, Requests.get("/_emulator/stats", apiKey: nil)))
             let first = try #require(stats.json["firstDocumentAtMicroseconds"] as? Int)
             let last = try #require(stats.json["lastDocumentAtMicroseconds"] as? Int)
