@@ -61,14 +61,16 @@ for ((run = 1; run <= RUNS; run++)); do
             -F "data=@$WORK/large.pdf;filename=large.pdf;type=application/octet-stream" "$EMU_URL/api/v1/documents"
         stat=$(</proc/self/stat) && rest=${stat##*) } && read -r -a f <<<"$rest" && echo $((f[13] + f[14]))
     )
-    curl_exit_runs+=("$(calc "$EPOCHREALTIME - $t0")")
+    t_exit=$EPOCHREALTIME
+    curl_exit_runs+=("$(calc "$t_exit - $t0")")
     curl_cpu_runs+=("$(calc "$curl_ticks / $CLOCK_TICKS")")
     emu_curl_cpu_runs+=("$(calc "($(proc_cpu_ticks "$EMU_PID") - $emu0) / $CLOCK_TICKS")")
     emulator_perf_stop
     emulator_count
     ((EMU_DOCUMENTS == 1)) || die "curl -F: the emulator did not record the document"
     # Timed like the daemon: from the start to the moment the emulator had the whole document.
-    curl_f_runs+=("$(calc "$LAST_AT - $t0")")
+    # (An emulator too old to report it: curl's exit.)
+    curl_f_runs+=("$(calc "${LAST_AT:-$t_exit} - $t0")")
 
     # curl -T: raw PUT, no multipart (transfer only). `Expect:` (empty) stops curl from waiting for
     # 100-continue, which the emulator refuses early and unread for a request it will reject.

@@ -123,7 +123,9 @@ wait_for_documents() {
     while :; do
         emulator_count
         if ((EMU_DOCUMENTS >= want)); then
+            # An emulator built before the receipt times were reported: the moment of this look.
             DONE_AT=${LAST_AT:-$EPOCHREALTIME}
+            FIRST_AT=${FIRST_AT:-$DONE_AT}
             return 0
         fi
         ((SECONDS < deadline)) || die "only $EMU_DOCUMENTS of $want documents reached the emulator within $2 s"
