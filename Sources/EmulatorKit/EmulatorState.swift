@@ -26,10 +26,6 @@ final class EmulatorState: Sendable {
     private struct State {
         var documents: [ReceivedDocument] = []
         var documentUUIDs: Set<String> = []
-        /// The earliest and latest `receivedAt` among `documents` (uploads on different event
-        /// loops may be appended a little out of order).
-        var firstDocumentAt: Date?
-        var lastDocumentAt: Date?
         var records: [ReceivedRecord] = []
         var releases: [ReceivedRelease] = []
         var cardSwipes: [ReceivedCardSwipe] = []
@@ -59,8 +55,6 @@ final class EmulatorState: Sendable {
     func record(_ document: ReceivedDocument) {
         state.withLock { state in
             state.documents.append(document)
-            state.firstDocumentAt = min(state.firstDocumentAt ?? document.receivedAt, document.receivedAt)
-            state.lastDocumentAt = max(state.lastDocumentAt ?? document.receivedAt, document.receivedAt)
             state.documentUUIDs.insert(document.uuid)
         }
     }
@@ -111,11 +105,14 @@ final class EmulatorState: Sendable {
 
     func stats() -> EmulatorStats {
         state.withLock { state in
-            EmulatorStats(
+            // Earliest and latest, not first and last appended: uploads finishing on different event
+            // loops may be appended a little out of order.
+            let receipts = state.documents.lazy.map(\.receivedAt)
+            return EmulatorStats(
                 documents: state.documents.count, requests: state.requests, rejected: state.rejected,
                 held: state.heldConnections.count,
-                firstDocumentAtMicroseconds: state.firstDocumentAt.map(Self.microseconds),
-                lastDocumentAtMicroseconds: state.lastDocumentAt.map(Self.microseconds))
+                firstDocumentAtMicroseconds: receipts.min().map(Self.microseconds),
+                lastDocumentAtMicroseconds: receipts.max().map(Self.microseconds))
         }
     }
 
@@ -177,8 +174,6 @@ final class EmulatorState: Sendable {
         state.withLock { state in
             state.documents = []
             state.documentUUIDs = []
-            state.firstDocumentAt = nil
-            state.lastDocumentAt = nil
             state.records = []
             state.releases = []
             state.cardSwipes = []
